@@ -1,0 +1,879 @@
+"""Classification tasks: the data both arms of a comparison are trained and tested on.
+
+A :class:`Task` is a train/test split plus what a reader needs to trust it: the
+original sample shape, the class names, where the raw data came from (``source``)
+and a SHA-256 digest of the raw bytes (``sha256``), so two results can be checked to
+have used the same data.
+
+Every model in spikearena takes the same input: ``X`` is float32 in [0, 1] with shape
+``(n_samples, n_features)`` (images flattened in C order; ``task.shape`` restores
+them) and ``y`` is int64 in ``0 .. n_classes - 1``. :class:`Task` enforces this when
+it is built, so a model never has to.
+
+Loaders
+-------
+``load_digits``
+    scikit-learn's 8x8 handwritten digits (1797 images). Ships with scikit-learn, so
+    it is always available: the default task and the one tests use.
+``load_mnist``, ``load_fashion_mnist``
+    The 28x28 MNIST and Fashion-MNIST sets, read from the four IDX files the datasets
+    are distributed as. Nothing is downloaded: the files are found in ``data_dir``,
+    ``$SPIKEARENA_DATA`` or (Fashion-MNIST) Debian's ``dataset-fashion-mnist``
+    package, and a missing file gives a message saying where it looked.
+
+``load_task(name)`` looks a loader up by name in :data:`TASKS`.
+
+Examples
+--------
+>>> task = load_task("digits")
+>>> task.n_train, task.n_test, task.n_features, task.shape
+(1347, 450, 64, (8, 8))
+>>> small = task.subset(n_train=100, n_test=50, random_state=0)
+>>> small.name
+'digits[n_train=100,n_test=50,seed=0]'
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import hashlib
+import math
+import os
+import tempfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "IDXFormatError",
+    "TASKS",
+    "Task",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_mnist",
+    "load_task",
+    "read_idx",
+    "write_idx",
+]
+
+
+# --------------------------------------------------------------------------- Task
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """A classification task: train/test arrays plus what a reader needs to trust them.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier, e.g. ``"fashion-mnist"``. Subsets append what they took:
+        ``"digits[n_train=200,n_test=100,seed=0]"``.
+    X_train, X_test : ndarray of float32, shape (n_train, n_features), (n_test, n_features)
+        Features in [0, 1], C-contiguous. Images are flattened in C (row-major) order;
+        ``X.reshape(-1, *task.shape)`` gives them back.
+    y_train, y_test : ndarray of int64, shape (n_train,), (n_test,)
+        Labels in ``0 .. n_classes - 1``; label ``k`` is ``classes[k]``.
+    shape : tuple of int
+        Shape of one sample before flattening, e.g. ``(28, 28)``;
+        ``prod(shape) == n_features``.
+    classes : tuple of str
+        Class names, indexed by label.
+    source : str
+        Provenance: where the raw data came from (file paths, or package and version,
+        and the split used).
+    sha256 : str
+        SHA-256 hex digest of the raw data bytes (see each loader for exactly which
+        bytes). Subsets keep the digest of the data they were drawn from.
+
+    Raises
+    ------
+    ValueError
+        If the arrays do not follow the contract above; the message names the field,
+        what was expected and what was found.
+
+    Notes
+    -----
+    ``eq=False``: tasks compare by identity (comparing arrays element-wise is rarely
+    what ``==`` should mean); compare ``name`` and ``sha256`` to check two tasks hold
+    the same data. The dataclass is frozen, but the arrays themselves are ordinary
+    numpy arrays: models must not modify their input in place.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [0.5, 0.25]], dtype=np.float32)
+    >>> y = np.array([0, 1])
+    >>> task = Task("toy", X, y, X, y, shape=(2,), classes=("a", "b"),
+    ...             source="hand-written example", sha256="0" * 64)
+    >>> task.n_train, task.n_features, task.n_classes
+    (2, 2, 2)
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    shape: tuple[int, ...]
+    classes: tuple[str, ...]
+    source: str
+    sha256: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"Task name must be a non-empty string, got {self.name!r}")
+        # Normalise sequences to tuples (frozen, so set through object.__setattr__).
+        shape = tuple(self.shape)
+        if not shape or not all(isinstance(s, Integral) and s > 0 for s in shape):
+            raise ValueError(
+                f"task {self.name!r}: shape must be a non-empty tuple of positive "
+                f"integers, got {self.shape!r}"
+            )
+        object.__setattr__(self, "shape", tuple(int(s) for s in shape))
+        classes = tuple(self.classes)
+        if not classes or not all(isinstance(c, str) for c in classes):
+            raise ValueError(
+                f"task {self.name!r}: classes must be a non-empty tuple of str, "
+                f"got {self.classes!r}"
+            )
+        if len(set(classes)) != len(classes):
+            raise ValueError(f"task {self.name!r}: class names must be unique, got {classes!r}")
+        object.__setattr__(self, "classes", classes)
+        if not isinstance(self.source, str) or not self.source:
+            raise ValueError(f"task {self.name!r}: source must be a non-empty string")
+        digest = self.sha256
+        if not (
+            isinstance(digest, str)
+            and len(digest) == 64
+            and all(ch in "0123456789abcdef" for ch in digest)
+        ):
+            raise ValueError(
+                f"task {self.name!r}: sha256 must be 64 lowercase hex characters, "
+                f"got {digest!r}"
+            )
+
+        n_features = None
+        for split in ("train", "test"):
+            X = getattr(self, f"X_{split}")
+            y = getattr(self, f"y_{split}")
+            where = f"task {self.name!r}: X_{split}"
+            if not isinstance(X, np.ndarray) or X.dtype != np.float32 or X.ndim != 2:
+                raise ValueError(
+                    f"{where} must be a 2-D float32 array (n_samples, n_features), got "
+                    f"{_describe_array(X)}"
+                )
+            if not X.flags.c_contiguous:
+                raise ValueError(f"{where} must be C-contiguous; use np.ascontiguousarray(X)")
+            if X.shape[0] == 0:
+                raise ValueError(f"{where} has no examples; expected at least one")
+            lo, hi = float(X.min()), float(X.max())
+            if not (lo >= 0.0 and hi <= 1.0):  # also catches NaN, which fails both
+                raise ValueError(
+                    f"{where} must hold values in [0, 1], got min {lo} and max {hi}"
+                    + (" (divide 8-bit images by 255)" if hi > 1.0 else "")
+                )
+            if n_features is None:
+                n_features = X.shape[1]
+            elif X.shape[1] != n_features:
+                raise ValueError(
+                    f"task {self.name!r}: X_train has {n_features} features but X_test "
+                    f"has {X.shape[1]}"
+                )
+
+            where = f"task {self.name!r}: y_{split}"
+            if not isinstance(y, np.ndarray) or y.dtype != np.int64 or y.ndim != 1:
+                raise ValueError(f"{where} must be a 1-D int64 array, got {_describe_array(y)}")
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"{where} has {y.shape[0]} labels but X_{split} has {X.shape[0]} rows"
+                )
+            y_lo, y_hi = int(y.min()), int(y.max())
+            if y_lo < 0 or y_hi >= len(classes):
+                raise ValueError(
+                    f"{where} labels must be in 0..{len(classes) - 1} (one per class), "
+                    f"got min {y_lo} and max {y_hi}"
+                )
+
+        if math.prod(self.shape) != n_features:
+            raise ValueError(
+                f"task {self.name!r}: shape {self.shape} holds {math.prod(self.shape)} "
+                f"values but X has {n_features} features"
+            )
+
+    @property
+    def n_features(self) -> int:
+        """Number of features per example (``prod(shape)``)."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (``len(classes)``)."""
+        return len(self.classes)
+
+    @property
+    def n_train(self) -> int:
+        """Number of training examples."""
+        return int(self.X_train.shape[0])
+
+    @property
+    def n_test(self) -> int:
+        """Number of test examples."""
+        return int(self.X_test.shape[0])
+
+    def subset(
+        self,
+        n_train: int | None = None,
+        n_test: int | None = None,
+        *,
+        random_state: int = 0,
+    ) -> Task:
+        """Return a task with a stratified random subset of the train and/or test split.
+
+        Each requested subset keeps the class proportions of the split it is drawn
+        from (``sklearn.model_selection.train_test_split`` with ``stratify``). Used for
+        sample-efficiency curves and fast runs.
+
+        Parameters
+        ----------
+        n_train, n_test : int or None
+            Number of examples to keep from each split; ``None`` keeps the split as it
+            is. Must be at least the number of classes present in the split (so every
+            class can appear) and at most the split's size.
+        random_state : int, default 0
+            Seed for the draw; the same seed gives the same subset.
+
+        Returns
+        -------
+        Task
+            The subset. ``name`` records what was taken
+            (``"digits[n_train=200,n_test=100,seed=0]"``); ``source`` and ``sha256``
+            are unchanged, since the raw data is the same. With both sizes ``None``,
+            ``self`` is returned.
+
+        Raises
+        ------
+        ValueError
+            If a size is not a positive integer, exceeds the split's size, or is
+            smaller than the number of classes present in that split.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> task = load_digits()
+        >>> small = task.subset(n_train=100)
+        >>> small.n_train, small.n_test == task.n_test
+        (100, True)
+        >>> np.bincount(small.y_train).tolist()
+        [10, 10, 10, 10, 10, 10, 10, 10, 10, 10]
+        """
+        if n_train is None and n_test is None:
+            return self
+        X_train, y_train = self.X_train, self.y_train
+        X_test, y_test = self.X_test, self.y_test
+        parts = []
+        if n_train is not None:
+            X_train, y_train = _stratified_subset(
+                X_train, y_train, n_train, random_state, f"n_train of task {self.name!r}"
+            )
+            parts.append(f"n_train={n_train}")
+        if n_test is not None:
+            X_test, y_test = _stratified_subset(
+                X_test, y_test, n_test, random_state, f"n_test of task {self.name!r}"
+            )
+            parts.append(f"n_test={n_test}")
+        parts.append(f"seed={random_state}")
+        return Task(
+            name=f"{self.name}[{','.join(parts)}]",
+            X_train=X_train,
+            y_train=y_train,
+            X_test=X_test,
+            y_test=y_test,
+            shape=self.shape,
+            classes=self.classes,
+            source=self.source,
+            sha256=self.sha256,
+        )
+
+    def describe(self) -> dict:
+        """Return a plain, JSON-serialisable summary (no arrays).
+
+        Returns
+        -------
+        dict
+            Keys ``name, n_train, n_test, n_features, shape, n_classes, classes,
+            source, sha256``; ``shape`` and ``classes`` are lists.
+
+        Examples
+        --------
+        >>> import json
+        >>> summary = load_digits().describe()
+        >>> summary["shape"], summary["n_classes"]
+        ([8, 8], 10)
+        >>> _ = json.dumps(summary)
+        """
+        return {
+            "name": self.name,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "n_features": self.n_features,
+            "shape": list(self.shape),
+            "n_classes": self.n_classes,
+            "classes": list(self.classes),
+            "source": self.source,
+            "sha256": self.sha256,
+        }
+
+
+def _describe_array(a: object) -> str:
+    if isinstance(a, np.ndarray):
+        return f"{a.ndim}-D {a.dtype} array of shape {a.shape}"
+    return type(a).__name__
+
+
+def _stratified_subset(
+    X: np.ndarray, y: np.ndarray, n: int, random_state: int, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` rows of (X, y) keeping class proportions."""
+    from sklearn.model_selection import train_test_split
+
+    available = y.shape[0]
+    n_present = int(np.unique(y).size)
+    if isinstance(n, bool) or not isinstance(n, Integral) or n <= 0:
+        raise ValueError(f"{what} must be a positive integer, got {n!r}")
+    if n > available:
+        raise ValueError(f"{what} is {n}, but the split has only {available} examples")
+    if n < n_present:
+        raise ValueError(
+            f"{what} is {n}, smaller than the {n_present} classes in the split; a "
+            f"stratified subset needs at least one example per class"
+        )
+    n = int(n)
+    if n == available:
+        return X, y
+    if available - n < n_present:
+        # train_test_split needs both parts to hold every class. Leaving out fewer
+        # examples than there are classes changes each class count by at most one
+        # anyway, so drop the few left-out examples uniformly at random.
+        rng = np.random.default_rng(random_state)
+        keep = np.sort(rng.permutation(available)[:n])
+        return X[keep], y[keep]
+    try:
+        X_sub, _, y_sub, _ = train_test_split(
+            X, y, train_size=n, stratify=y, random_state=random_state
+        )
+    except ValueError as err:  # e.g. a class with a single example cannot be split
+        raise ValueError(f"cannot draw a stratified subset for {what} = {n}: {err}") from err
+    return np.ascontiguousarray(X_sub), np.ascontiguousarray(y_sub)
+
+
+# --------------------------------------------------------------------------- IDX files
+
+
+class IDXFormatError(ValueError):
+    """An IDX file (the format MNIST and Fashion-MNIST ship in) is malformed."""
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+# IDX type codes (third magic byte) -> numpy dtype name; only unsigned byte is supported.
+_IDX_TYPE_NAMES = {
+    0x08: "unsigned byte",
+    0x09: "signed byte",
+    0x0B: "int16",
+    0x0C: "int32",
+    0x0D: "float32",
+    0x0E: "float64",
+}
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    r"""Read an IDX file into a uint8 array.
+
+    IDX is the format of the MNIST and Fashion-MNIST files. A file is, in order:
+
+    * a 4-byte magic number ``00 00 TT DD``: two zero bytes, the element type ``TT``
+      (``0x08`` = unsigned byte, the only type supported here) and the number of
+      dimensions ``DD``;
+    * ``DD`` big-endian uint32 dimension sizes :math:`d_1, \dots, d_D`;
+    * exactly :math:`\prod_i d_i` data bytes in C (row-major) order.
+
+    Files may be gzip-compressed; compression is detected by the gzip magic bytes
+    ``1f 8b``, whatever the file is called.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The IDX file, plain or gzip-compressed.
+
+    Returns
+    -------
+    ndarray of uint8, shape (d_1, ..., d_D)
+        A writeable array that owns its data.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    IDXFormatError
+        If the gzip stream is corrupt, the magic number is wrong, the element type is
+        not unsigned byte, or the data is shorter or longer than the header says. The
+        message names the file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> images = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    >>> path = os.path.join(tempfile.mkdtemp(), "images-idx3-ubyte.gz")
+    >>> write_idx(path, images)
+    >>> np.array_equal(read_idx(path), images)
+    True
+    """
+    path = Path(path)
+    return _parse_idx(_read_bytes(path), path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "IDX file not found", str(path)) from None
+
+
+def _parse_idx(stored: bytes, path: Path) -> np.ndarray:
+    """Parse the bytes of an IDX file as stored on disk (plain or gzip)."""
+    if stored[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(stored)
+        except (OSError, EOFError, zlib.error) as err:
+            raise IDXFormatError(
+                f"{path}: corrupt gzip stream ({type(err).__name__}: {err}); the file "
+                f"starts with the gzip magic 1f 8b but cannot be decompressed -- "
+                f"re-copy or re-download it"
+            ) from err
+    else:
+        data = stored
+
+    magic = data[:4]
+    if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[3] == 0:
+        raise IDXFormatError(
+            f"{path}: not an IDX file: the first bytes are {_hex(magic) or '(none)'}, "
+            f"expected the IDX magic 00 00 <type> <n_dims> with n_dims >= 1 "
+            f"(00 00 08 03 for uint8 images, 00 00 08 01 for uint8 labels)"
+        )
+    type_code, ndim = magic[2], magic[3]
+    if type_code != 0x08:
+        kind = _IDX_TYPE_NAMES.get(type_code, "not a valid IDX type")
+        raise IDXFormatError(
+            f"{path}: IDX element type 0x{type_code:02X} ({kind}) is not supported; "
+            f"expected 0x08 (unsigned byte), the type MNIST-style images and labels use"
+        )
+    header_size = 4 + 4 * ndim
+    if len(data) < header_size:
+        raise IDXFormatError(
+            f"{path}: truncated header: {ndim} dimensions need {header_size} header "
+            f"bytes, found {len(data)}"
+        )
+    dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    expected = math.prod(dims)  # one byte per element for type 0x08
+    found = len(data) - header_size
+    if found != expected:
+        shape = " x ".join(str(d) for d in dims)
+        problem = "truncated data" if found < expected else "trailing bytes after the data"
+        raise IDXFormatError(
+            f"{path}: {problem}: the header says {shape} = {expected} data bytes, "
+            f"found {found}"
+        )
+    array = np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
+    return array.copy()  # frombuffer views immutable bytes; give the caller its own array
+
+
+def _hex(b: bytes) -> str:
+    return " ".join(f"{x:02x}" for x in b)
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (gzip-compressed if ``path`` ends in ``.gz``).
+
+    The inverse of :func:`read_idx`; handy for making small MNIST-style files. The
+    file is written atomically: to a temporary file in the same directory, then
+    renamed over ``path``, so a reader never sees a half-written file. Compressed
+    output is deterministic (the gzip timestamp is fixed at 0), so writing the same
+    array twice gives the same bytes and the same checksum.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; its directory must exist.
+    array : ndarray of uint8
+        1 to 255 dimensions, each smaller than 2**32.
+
+    Raises
+    ------
+    ValueError
+        If ``array`` is not uint8 or its shape cannot be stored in IDX.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "labels-idx1-ubyte")
+    >>> write_idx(path, np.array([3, 1, 4], dtype=np.uint8))
+    >>> read_idx(path).tolist()
+    [3, 1, 4]
+    """
+    path = Path(path)
+    if not isinstance(array, np.ndarray) or array.dtype != np.uint8:
+        raise ValueError(
+            f"write_idx writes uint8 arrays only (IDX type 0x08), got "
+            f"{_describe_array(array)}; check the values are in 0..255 and use "
+            f"array.astype(np.uint8)"
+        )
+    if not 1 <= array.ndim <= 255 or any(d >= 2**32 for d in array.shape):
+        raise ValueError(
+            f"IDX stores 1 to 255 dimensions each below 2**32, got shape {array.shape}"
+        )
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()
+    payload = header + array.tobytes(order="C")
+    if path.name.endswith(".gz"):
+        payload = gzip.compress(payload, mtime=0)
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+DIGITS_CLASSES = tuple(str(k) for k in range(10))
+MNIST_CLASSES = DIGITS_CLASSES
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+
+# The four files of an MNIST-style dataset, in the order they are hashed.
+IDX_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+DATA_ENV_VAR = "SPIKEARENA_DATA"
+DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def load_digits(*, test_size: float = 0.25, random_state: int = 0) -> Task:
+    """Load scikit-learn's 8x8 handwritten digits as a :class:`Task`.
+
+    1797 grey-scale images of the digits 0-9 (about 180 per class), 8x8 pixels with
+    values 0..16, from the UCI optical-recognition data set. It ships with
+    scikit-learn, so nothing is downloaded. Features are ``pixel / 16`` as float32;
+    the split is stratified, so both parts keep the class proportions.
+
+    Parameters
+    ----------
+    test_size : float, default 0.25
+        Fraction of the examples held out for testing.
+    random_state : int, default 0
+        Seed of the split; the same seed gives the same split.
+
+    Returns
+    -------
+    Task
+        ``name="digits"``, ``shape=(8, 8)``, ``classes=("0", ..., "9")``. ``sha256``
+        digests the raw ``data`` (float64, 1797 x 64) then ``target`` (int64) arrays
+        as returned by ``sklearn.datasets.load_digits``; ``source`` names the
+        scikit-learn version and the split.
+
+    Examples
+    --------
+    >>> task = load_digits()
+    >>> task.n_train + task.n_test, task.X_train.dtype, float(task.X_train.max())
+    (1797, dtype('float32'), 1.0)
+    """
+    import sklearn
+    from sklearn.datasets import load_digits as sklearn_load_digits
+    from sklearn.model_selection import train_test_split
+
+    raw = sklearn_load_digits()
+    data = np.ascontiguousarray(raw.data)
+    target = np.ascontiguousarray(raw.target)
+    digest = hashlib.sha256()
+    digest.update(data.tobytes())
+    digest.update(target.tobytes())
+
+    X = (data / 16.0).astype(np.float32)  # pixel counts 0..16; k/16 is exact in float32
+    y = target.astype(np.int64)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=random_state
+    )
+    return Task(
+        name="digits",
+        X_train=np.ascontiguousarray(X_train),
+        y_train=np.ascontiguousarray(y_train),
+        X_test=np.ascontiguousarray(X_test),
+        y_test=np.ascontiguousarray(y_test),
+        shape=(8, 8),
+        classes=DIGITS_CLASSES,
+        source=(
+            f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__}); "
+            f"stratified split test_size={test_size}, random_state={random_state}"
+        ),
+        sha256=digest.hexdigest(),
+    )
+
+
+def load_mnist(data_dir: str | os.PathLike | None = None) -> Task:
+    """Load MNIST (LeCun et al. 1998) from its four IDX files.
+
+    60000 training and 10000 test images of handwritten digits, 28x28 grey-scale.
+    Features are ``pixel / 255`` as float32, flattened to 784 values.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Directory holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or with
+        a ``.gz`` suffix. If given, only this directory is searched; otherwise
+        ``$SPIKEARENA_DATA/mnist`` and then ``$SPIKEARENA_DATA``.
+
+    Returns
+    -------
+    Task
+        ``name="mnist"``, ``shape=(rows, cols)`` as stored (28, 28),
+        ``classes=("0", ..., "9")``. ``source`` names the directory and files;
+        ``sha256`` digests the four files' bytes as stored, concatenated in the order
+        train images, train labels, test images, test labels (the same value as
+        ``cat <those files> | sha256sum``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If no searched directory holds all four files; the message lists every
+        directory tried, what was missing there, and how to fix it.
+    IDXFormatError
+        If a file is malformed, or the files are inconsistent with each other.
+    """
+    return _load_idx_task("mnist", "MNIST", MNIST_CLASSES, data_dir, fallback_dirs=())
+
+
+def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
+    """Load Fashion-MNIST (Xiao, Rasul & Vollgraf 2017) from its four IDX files.
+
+    60000 training and 10000 test 28x28 grey-scale images of clothing in 10 classes
+    (6000 and 1000 per class): a drop-in replacement for MNIST that is harder to
+    classify. Features are ``pixel / 255`` as float32, flattened to 784 values.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Directory holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+        ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or with
+        a ``.gz`` suffix. If given, only this directory is searched; otherwise, in
+        order, ``$SPIKEARENA_DATA/fashion-mnist``, ``$SPIKEARENA_DATA`` and
+        ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package
+        ``dataset-fashion-mnist``).
+
+    Returns
+    -------
+    Task
+        ``name="fashion-mnist"``, ``shape=(rows, cols)`` as stored (28, 28),
+        ``classes`` the ten clothing names (``"T-shirt/top"``, ... ``"Ankle boot"``).
+        ``source`` and ``sha256`` as in :func:`load_mnist`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no searched directory holds all four files; the message lists every
+        directory tried, what was missing there, and how to fix it.
+    IDXFormatError
+        If a file is malformed, or the files are inconsistent with each other.
+
+    Examples
+    --------
+    >>> task = load_fashion_mnist()  # doctest: +SKIP
+    >>> task.n_train, task.n_test, task.shape, task.classes[9]  # doctest: +SKIP
+    (60000, 10000, (28, 28), 'Ankle boot')
+    """
+    return _load_idx_task(
+        "fashion-mnist",
+        "Fashion-MNIST",
+        FASHION_MNIST_CLASSES,
+        data_dir,
+        fallback_dirs=(DEBIAN_FASHION_MNIST_DIR,),
+    )
+
+
+def _load_idx_task(
+    dataset: str,
+    title: str,
+    classes: tuple[str, ...],
+    data_dir: str | os.PathLike | None,
+    fallback_dirs: tuple[Path, ...],
+) -> Task:
+    """Find, read, check and convert an MNIST-style set of four IDX files."""
+    if data_dir is not None:
+        candidates = [Path(data_dir)]
+    else:
+        candidates = []
+        env = os.environ.get(DATA_ENV_VAR)
+        if env:
+            candidates += [Path(env) / dataset, Path(env)]
+        candidates += list(fallback_dirs)
+
+    tried = []
+    for directory in candidates:
+        found, missing = _find_idx_files(directory)
+        if not missing:
+            break
+        problem = "directory does not exist"
+        if directory.is_dir():
+            problem = f"missing {', '.join(missing)}"
+        tried.append(f"  {directory}: {problem}")
+    else:
+        how = "Nothing is downloaded. To fix: "
+        if dataset == "fashion-mnist":
+            how += (
+                f"`apt-get install dataset-fashion-mnist` (installs {DEBIAN_FASHION_MNIST_DIR}), "
+                f"or "
+            )
+        how += (
+            f"put the four files (plain or .gz) in a directory and pass data_dir=..., "
+            f"or set {DATA_ENV_VAR} to it (or to its parent, with a '{dataset}' subdirectory)."
+        )
+        raise FileNotFoundError(
+            f"{title} IDX files not found. Looked for "
+            f"{', '.join(name + '[.gz]' for name in IDX_FILES)} in:\n"
+            + ("\n".join(tried) if tried else f"  (no directory: {DATA_ENV_VAR} is not set)")
+            + f"\n{how}"
+        )
+
+    digest = hashlib.sha256()
+    arrays = []
+    for path in found:
+        stored = _read_bytes(path)
+        digest.update(stored)
+        arrays.append(_parse_idx(stored, path))
+
+    splits = []
+    for (img_path, lbl_path), (images, labels) in zip(
+        (found[0:2], found[2:4]), (arrays[0:2], arrays[2:4])
+    ):
+        if images.ndim != 3:
+            raise IDXFormatError(
+                f"{img_path}: expected 3-D images (n, rows, cols), got shape {images.shape}"
+            )
+        if labels.ndim != 1:
+            raise IDXFormatError(f"{lbl_path}: expected 1-D labels (n,), got shape {labels.shape}")
+        if images.shape[0] != labels.shape[0]:
+            raise IDXFormatError(
+                f"image and label counts differ: {img_path} holds {images.shape[0]} "
+                f"images but {lbl_path} holds {labels.shape[0]} labels"
+            )
+        if labels.size and int(labels.max()) >= len(classes):
+            raise IDXFormatError(
+                f"{lbl_path}: labels must be in 0..{len(classes) - 1}, got max {int(labels.max())}"
+            )
+        X = images.reshape(images.shape[0], -1).astype(np.float32)
+        X /= np.float32(255.0)  # 8-bit pixels to [0, 1]; 255 / 255 is exactly 1.0
+        splits.append((X, labels.astype(np.int64), images.shape[1:]))
+
+    (X_train, y_train, train_shape), (X_test, y_test, test_shape) = splits
+    if train_shape != test_shape:
+        raise IDXFormatError(
+            f"image sizes differ: {found[0]} holds {train_shape[0]}x{train_shape[1]} "
+            f"images but {found[2]} holds {test_shape[0]}x{test_shape[1]}"
+        )
+    directory = found[0].parent
+    return Task(
+        name=dataset,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        shape=tuple(int(s) for s in train_shape),
+        classes=classes,
+        source=f"{title} IDX files in {os.path.abspath(directory)}: "
+        + ", ".join(p.name for p in found),
+        sha256=digest.hexdigest(),
+    )
+
+
+def _find_idx_files(directory: Path) -> tuple[list[Path], list[str]]:
+    """Return (paths found, names missing) for the four IDX files in ``directory``.
+
+    A plain file is preferred over its ``.gz`` twin when both exist (it reads faster).
+    """
+    found, missing = [], []
+    for name in IDX_FILES:
+        for candidate in (directory / name, directory / f"{name}.gz"):
+            if candidate.is_file():
+                found.append(candidate)
+                break
+        else:
+            missing.append(name)
+    return found, missing
+
+
+# --------------------------------------------------------------------------- registry
+
+
+TASKS: dict[str, Callable[..., Task]] = {
+    "digits": load_digits,
+    "mnist": load_mnist,
+    "fashion-mnist": load_fashion_mnist,
+}
+"""Task loaders by name; :func:`load_task` looks names up here."""
+
+
+def load_task(name: str, **kwargs) -> Task:
+    """Load a task by its registered name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`TASKS`: ``"digits"``, ``"fashion-mnist"`` or ``"mnist"``.
+    **kwargs
+        Passed to the loader (e.g. ``data_dir=`` or ``random_state=``).
+
+    Returns
+    -------
+    Task
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered; the message lists the known names.
+
+    Examples
+    --------
+    >>> load_task("digits", random_state=1).name
+    'digits'
+    """
+    try:
+        loader = TASKS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(sorted(TASKS))}") from None
+    return loader(**kwargs)
