@@ -1,0 +1,139 @@
+"""Writing results safely and recording the environment they came from.
+
+Every file is written atomically (a temporary file in the same directory, then
+``os.replace``), so a crash leaves either the old file or the new one, never half of
+one. :func:`replace_directory` does the same for a whole results directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+__all__ = [
+    "TIDY_COLUMNS",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "environment",
+    "replace_directory",
+    "write_csv",
+    "write_json",
+    "write_tidy_csv",
+]
+
+TIDY_COLUMNS = ("experiment", "task", "model", "arm", "kind", "seed", "metric", "value", "unit")
+"""Columns of the tidy results table: one row per model x task x seed x metric."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj) -> None:
+    """Atomically write ``obj`` as indented JSON."""
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...] | list[str]) -> None:
+    """Atomically write ``rows`` (dicts holding at least ``columns``) as CSV."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        missing = set(columns) - set(row)
+        if missing:
+            raise ValueError(f"row lacks columns {sorted(missing)}: {row}")
+        writer.writerow({k: row[k] for k in columns})
+    atomic_write_text(path, buf.getvalue())
+
+
+def write_tidy_csv(path: Path, rows: list[dict]) -> None:
+    """Atomically write tidy rows (one per model x task x seed x metric) as CSV."""
+    write_csv(path, rows, TIDY_COLUMNS)
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Move a finished ``staging`` directory to ``target``, replacing what was there.
+
+    The old directory is renamed aside first and deleted only once the new one is in
+    place, so at every moment ``target`` is either the complete old result or the
+    complete new one (or, for an instant between two renames, absent).
+    """
+    staging, target = Path(staging), Path(target)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"results path {target} exists and is not a directory")
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _git_commit() -> dict:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+    if commit.returncode != 0:
+        return {"commit": "unknown", "dirty": None}
+    return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+
+
+def environment() -> dict:
+    """Versions, git commit, Brian2 device and code-generation target, and the machine."""
+    import brian2
+
+    versions = {}
+    for dist in ("spikearena", "brian2", "numpy", "scipy", "torch", "scikit-learn", "matplotlib"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    device = brian2.get_device()
+    return {
+        "versions": versions,
+        "python": platform.python_version(),
+        "git": _git_commit(),
+        "brian2_device": type(device).__name__,
+        "brian2_codegen_target": str(brian2.prefs.codegen.target),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+    }

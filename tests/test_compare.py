@@ -1,0 +1,153 @@
+"""compare/: the experiment runner, its files, atomic writes and the CLI."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from compare.cli import main as cli_main
+from compare.experiment import ExperimentConfig, run_experiment
+from compare.models import ModelSpec, build_model
+from compare.results import TIDY_COLUMNS, atomic_write_text, replace_directory
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHEAP = (
+    ModelSpec("mlp", "mlp", {"hidden_sizes": (8,), "epochs": 2}),
+    ModelSpec("logreg", "logistic", {"epochs": 2}),
+)
+
+
+def _cheap_config(**overrides):
+    fields = dict(name="cheap", models=CHEAP, seeds=(0, 1), n_train=60, n_test=30,
+                  operations_examples=10)
+    fields.update(overrides)
+    return ExperimentConfig(**fields)
+
+
+def _snapshot(directory: Path) -> dict:
+    return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_quickstart_writes_every_promised_file(tmp_path):
+    out = tmp_path / "quickstart"
+    status = cli_main(["run", "quickstart", "--quick", "--out", str(out), "--no-progress"])
+    assert status == 0
+    for name in ("config.json", "environment.json", "task.json", "results.csv", "summary.csv",
+                 "report.md", "figures/accuracy.png", "figures/accuracy.svg",
+                 "figures/confusion.png", "figures/receptive_fields_stdp-dc2015.png"):
+        assert (out / name).is_file(), name
+    with open(out / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == TIDY_COLUMNS
+    models = {r["model"] for r in rows}
+    assert models == {"stdp-dc2015", "mlp-twin", "logistic"}
+    for model in models:
+        metrics = {r["metric"]: r for r in rows if r["model"] == model}
+        assert {"accuracy", "fit_wall_time", "predict_wall_time", "parameter_count",
+                "activations"} <= set(metrics)
+        assert 0 <= float(metrics["accuracy"]["value"]) <= 1
+        assert metrics["fit_wall_time"]["unit"] == "s"
+    arms = {r["model"]: r["arm"] for r in rows}
+    assert arms["stdp-dc2015"] == "spiking" and arms["mlp-twin"] == "artificial"
+    # the STDP net and its twin have the same hidden size: 64*100 weights each
+    params = {r["model"]: float(r["value"]) for r in rows if r["metric"] == "parameter_count"}
+    assert params["stdp-dc2015"] == 64 * 100 + 100  # weights + thresholds
+    assert params["mlp-twin"] == 64 * 100 + 100 + 100 * 10 + 10
+    config = json.loads((out / "config.json").read_text())
+    assert config["n_train"] == 100 and config["seeds"] == [0]
+    env = json.loads((out / "environment.json").read_text())
+    assert env["versions"]["brian2"] and env["git"]["commit"]
+    report = (out / "report.md").read_text()
+    for model in models:
+        assert model in report
+    assert "figures/accuracy.png" in report
+    artefacts = np.load(out / "artifacts" / "stdp-dc2015_seed0.npz")
+    assert artefacts["weights"].shape == (64, 100)
+    assert artefacts["confusion"].sum() == 50
+
+
+def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
+    result = run_experiment(_cheap_config(), tmp_path / "cheap", progress=False)
+    keys = {(r["model"], r["seed"], r["metric"]) for r in result.rows}
+    assert len(keys) == len(result.rows)  # no duplicate rows
+    assert {(m, s) for m, s, _ in keys} == {(m.label, s) for m in CHEAP for s in (0, 1)}
+    summary = {s["model"]: s for s in result.summary}
+    accuracies = [r["value"] for r in result.rows if r["model"] == "mlp" and r["metric"] == "accuracy"]
+    assert summary["mlp"]["accuracy_mean"] == pytest.approx(np.mean(accuracies))
+    assert summary["mlp"]["seeds"] == 2
+    assert not np.isnan(summary["mlp"]["accuracy_ci95_halfwidth"])
+
+
+def test_failed_run_leaves_previous_results_intact(tmp_path):
+    out = tmp_path / "cheap"
+    run_experiment(_cheap_config(seeds=(0,)), out, progress=False)
+    before = _snapshot(out)
+    broken = ModelSpec("broken", "mlp", {"hidden_sizes": (8,), "epochs": 0})
+    with pytest.raises(ValueError):
+        run_experiment(_cheap_config(models=(CHEAP[0], broken)), out, progress=False)
+    assert _snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["cheap"]  # no staging left behind
+
+
+def test_results_path_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "results"
+    target.write_text("not a directory")
+    with pytest.raises(NotADirectoryError, match="not a directory"):
+        run_experiment(_cheap_config(), target, progress=False)
+    assert target.read_text() == "not a directory"
+
+
+def test_atomic_write_keeps_old_file_when_the_write_fails(tmp_path, monkeypatch):
+    path = tmp_path / "metrics.json"
+    atomic_write_text(path, "old")
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write_text(path, "new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_replace_directory_swaps_whole_directories(tmp_path):
+    old, new = tmp_path / "out", tmp_path / "staging"
+    old.mkdir(), new.mkdir()
+    (old / "a.txt").write_text("old")
+    (new / "b.txt").write_text("new")
+    replace_directory(new, old)
+    assert sorted(p.name for p in old.iterdir()) == ["b.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_model_specs_are_checked():
+    with pytest.raises(ValueError, match="unknown kind 'svm'; known: diehl-cook, logistic, mlp"):
+        ModelSpec("x", "svm")
+    with pytest.raises(ValueError, match="random_state"):
+        ModelSpec("x", "mlp", {"random_state": 1})
+    with pytest.raises(ValueError, match="bad hyperparameters"):
+        build_model(ModelSpec("x", "mlp", {"hidden": 3}), random_state=0)
+    with pytest.raises(ValueError, match="unique"):
+        ExperimentConfig(name="e", models=(CHEAP[0], CHEAP[0]))
+
+
+def test_cli_lists_and_rejects_unknown_experiments(capsys):
+    assert cli_main(["list"]) == 0
+    assert "quickstart" in capsys.readouterr().out
+    assert cli_main(["run", "no-such-study"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown experiment 'no-such-study'" in err and "quickstart" in err
+
+
+def test_python_m_compare_explains_itself():
+    out = subprocess.run([sys.executable, "-m", "compare", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0
+    assert "spiking network" in out.stdout and "run" in out.stdout
