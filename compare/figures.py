@@ -46,7 +46,8 @@ def plot_accuracy(labels, means, errors, arms, *, chance=None, ax=None):
     x = np.arange(len(labels))
     colours = [ARM_COLOURS.get(a, "grey") for a in arms]
     yerr = np.nan_to_num(np.asarray(errors, dtype=float))
-    bars = ax.bar(x, 100 * np.asarray(means), yerr=100 * yerr, color=colours, capsize=3)
+    yerr = 100 * yerr if yerr.any() else None  # no caps for single-seed results
+    bars = ax.bar(x, 100 * np.asarray(means), yerr=yerr, color=colours, capsize=3)
     for bar, m in zip(bars, means):
         ax.annotate(f"{100 * m:.1f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
@@ -89,13 +90,17 @@ def plot_receptive_fields(weights, shape, *, max_fields=100, fig=None):
     weights = np.asarray(weights)
     n = min(weights.shape[1], max_fields)
     side = int(np.ceil(np.sqrt(n)))
-    fig = fig or plt.figure(figsize=(0.5 * side + 0.8, 0.5 * side), layout="constrained")
-    grid = np.full((side * shape[0], side * shape[1]), np.nan)
+    fig = fig or plt.figure(figsize=(0.55 * side + 1.0, 0.55 * side), layout="constrained")
+    # tiles separated by a one-pixel gap (NaN, drawn in the background colour)
+    h, w = shape[0] + 1, shape[1] + 1
+    grid = np.full((side * h - 1, side * w - 1), np.nan)
     for k in range(n):
         r, c = divmod(k, side)
-        grid[r * shape[0]:(r + 1) * shape[0], c * shape[1]:(c + 1) * shape[1]] = weights[:, k].reshape(shape)
+        grid[r * h:r * h + shape[0], c * w:c * w + shape[1]] = weights[:, k].reshape(shape)
     ax = fig.add_subplot()
-    image = ax.imshow(grid, cmap="hot_r", interpolation="nearest")
+    cmap = plt.get_cmap("hot_r").copy()
+    cmap.set_bad("#d0d0d0")
+    image = ax.imshow(grid, cmap=cmap, interpolation="nearest")
     ax.set_axis_off()
     fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
     return ax

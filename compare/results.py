@@ -127,12 +127,16 @@ def environment() -> dict:
         except metadata.PackageNotFoundError:
             versions[dist] = None
     device = brian2.get_device()
+    try:  # what "auto" resolves to (cython, or numpy when no compiler works)
+        target = device.code_object_class().class_name
+    except (AttributeError, NotImplementedError, ValueError):  # e.g. no working compiler
+        target = str(brian2.prefs.codegen.target)
     return {
         "versions": versions,
         "python": platform.python_version(),
         "git": _git_commit(),
         "brian2_device": type(device).__name__,
-        "brian2_codegen_target": str(brian2.prefs.codegen.target),
+        "brian2_codegen_target": target,
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),

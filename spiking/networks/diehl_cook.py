@@ -57,6 +57,7 @@ from brian2 import (
 )
 from brian2 import seed as brian2_seed
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -232,8 +233,6 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
         label_idx = np.arange(len(X))
         if self.n_label is not None and self.n_label < len(X):
-            from sklearn.model_selection import train_test_split
-
             label_idx, _ = train_test_split(
                 label_idx, train_size=self.n_label, stratify=y_index, random_state=rng.integers(2**31 - 1)
             )
@@ -550,14 +549,25 @@ class _Simulation:
         done = 0
         while done < n:
             chunk = n - done  # at least this many presentations remain
-            self.net.run(chunk * self.period, namespace={})
+
+            def report(elapsed, completed, start, duration, done=done, chunk=chunk):
+                bar.n = min(n, done + int(completed * chunk))  # approximate: repeats lag
+                bar.refresh()
+
+            self.net.run(
+                chunk * self.period,
+                namespace={},
+                report=report if progress else None,
+                report_period=1 * second,
+            )
             presentations += chunk
+            # The last presentation just ended; the controller takes its decision at
+            # the next tick, so replay that decision here.
             c = self.controller
-            # The last presentation just ended; its decision is taken at the next tick.
-            accepted = int(c.count[0] < self.p.min_spikes) == 0 or float(c.intensity[0]) >= self.p.max_intensity
-            new_done = int(c.example[0]) + int(accepted)
-            bar.update(new_done - done)
-            done = new_done
+            accepted = c.count[0] >= self.p.min_spikes or c.intensity[0] >= self.p.max_intensity
+            done = int(c.example[0]) + int(accepted)
+            bar.n = done
+            bar.refresh()
         bar.close()
         counts = self._accepted_counts(presentations) if self.record else None
         return Presentations(
