@@ -316,7 +316,5 @@ def _seed_from(random_state: object) -> int:
     if random_state is None:
         return int(np.random.default_rng().integers(2**63))
     if isinstance(random_state, bool) or not isinstance(random_state, Integral) or random_state < 0:
-        raise ValueError(
-            f"expected random_state None or a non-negative int, got {random_state!r}"
-        )
+        raise ValueError(f"expected random_state None or a non-negative int, got {random_state!r}")
     return int(random_state)

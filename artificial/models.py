@@ -83,9 +83,7 @@ class MLP(nn.Module):
         for size in hidden_sizes:
             _check_positive_int("every hidden size", size)
         if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"expected activation in {sorted(ACTIVATIONS)}, got {activation!r}"
-            )
+            raise ValueError(f"expected activation in {sorted(ACTIVATIONS)}, got {activation!r}")
         widths = [n_features, *hidden_sizes]
         layers: list[nn.Module] = []
         for n_in, n_out in zip(widths[:-1], widths[1:]):

@@ -92,8 +92,13 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     """
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"expected X of shape (n_samples >= 1, n_features), got {tuple(X.shape)}")
-    totals = {"dense_macs": 0, "effective_macs": 0, "activations": 0, "hidden_units": 0,
-              "neuron_updates": 0}
+    totals = {
+        "dense_macs": 0,
+        "effective_macs": 0,
+        "activations": 0,
+        "hidden_units": 0,
+        "neuron_updates": 0,
+    }
 
     def count_linear(layer: nn.Linear, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         (x,) = inputs

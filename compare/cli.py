@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     sub.add_parser("list", help="list the experiments")
     run = sub.add_parser(
         "run",
-        help="run an experiment (extra arguments go to its script; see 'spikearena run NAME --help')",
+        help="run an experiment; further arguments go to its script (try NAME --help)",
     )
     run.add_argument("name", help="experiment name (a script in experiments/) or a path to one")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the experiment script")
@@ -104,5 +104,7 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as err:
         if os.environ.get("SPIKEARENA_DEBUG"):
             raise
-        print(f"spikearena: error: {err} (set SPIKEARENA_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"spikearena: error: {err} (set SPIKEARENA_DEBUG=1 for the traceback)", file=sys.stderr
+        )
         return 2

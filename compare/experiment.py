@@ -28,7 +28,6 @@ import numpy as np
 from scipy import stats
 from tqdm.auto import tqdm
 
-from compare import figures
 from compare.metrics import evaluate
 from compare.models import ModelSpec, build_model
 from compare.results import (
@@ -109,32 +108,36 @@ def _load(config: ExperimentConfig) -> Task:
     return task
 
 
-def _summarise(config, rows, task) -> list[dict]:
+def _summarise(config, rows) -> list[dict]:
+    def values(label, metric):
+        return np.array([r["value"] for r in rows if r["model"] == label and r["metric"] == metric])
+
+    def mean(label, metric):
+        vals = values(label, metric)
+        return float(vals.mean()) if len(vals) else float("nan")
+
     summary = []
     for spec in config.models:
-        acc = np.array([r["value"] for r in rows if r["model"] == spec.label and r["metric"] == "accuracy"])
+        acc = values(spec.label, "accuracy")
         half = float("nan")
         if len(acc) > 1:
             half = float(stats.t.ppf(0.975, len(acc) - 1) * acc.std(ddof=1) / np.sqrt(len(acc)))
-
-        def mean_of(metric):
-            vals = [r["value"] for r in rows if r["model"] == spec.label and r["metric"] == metric]
-            return float(np.mean(vals)) if vals else float("nan")
-
-        summary.append({
-            "model": spec.label,
-            "arm": spec.arm,
-            "kind": spec.kind,
-            "seeds": len(acc),
-            "accuracy_mean": float(acc.mean()),
-            "accuracy_ci95_halfwidth": half,
-            "fit_wall_time_s": mean_of("fit_wall_time"),
-            "predict_time_per_example_s": mean_of("predict_time_per_example"),
-            "parameter_count": mean_of("parameter_count"),
-            "activations_per_example": mean_of("activations"),
-            "effective_macs_per_example": mean_of("effective_macs"),
-            "effective_acs_per_example": mean_of("effective_acs"),
-        })
+        summary.append(
+            {
+                "model": spec.label,
+                "arm": spec.arm,
+                "kind": spec.kind,
+                "seeds": len(acc),
+                "accuracy_mean": float(acc.mean()),
+                "accuracy_ci95_halfwidth": half,
+                "fit_wall_time_s": mean(spec.label, "fit_wall_time"),
+                "predict_time_per_example_s": mean(spec.label, "predict_time_per_example"),
+                "parameter_count": mean(spec.label, "parameter_count"),
+                "activations_per_example": mean(spec.label, "activations"),
+                "effective_macs_per_example": mean(spec.label, "effective_macs"),
+                "effective_acs_per_example": mean(spec.label, "effective_acs"),
+            }
+        )
     return summary
 
 
@@ -181,11 +184,19 @@ def run_experiment(
             result = evaluate(model, task, operations_examples=config.operations_examples)
             evaluations[spec.label, seed] = result
             for metric, (value, unit) in result.metrics.items():
-                rows.append({
-                    "experiment": config.name, "task": task.name, "model": spec.label,
-                    "arm": spec.arm, "kind": spec.kind, "seed": seed,
-                    "metric": metric, "value": value, "unit": unit,
-                })
+                rows.append(
+                    {
+                        "experiment": config.name,
+                        "task": task.name,
+                        "model": spec.label,
+                        "arm": spec.arm,
+                        "kind": spec.kind,
+                        "seed": seed,
+                        "metric": metric,
+                        "value": value,
+                        "unit": unit,
+                    }
+                )
             artefacts = {"confusion": result.confusion}
             for attr in ("weights_", "theta_", "assignments_"):
                 if hasattr(result.model, attr):
@@ -193,7 +204,7 @@ def run_experiment(
             np.savez_compressed(staging / "artifacts" / f"{spec.label}_seed{seed}.npz", **artefacts)
         bar.close()
 
-        summary = _summarise(config, rows, task)
+        summary = _summarise(config, rows)
         write_tidy_csv(staging / "results.csv", rows)
         write_csv(staging / "summary.csv", summary, list(summary[0]))
         write_report(staging, config, task, summary, evaluations, env)

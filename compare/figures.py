@@ -49,8 +49,15 @@ def plot_accuracy(labels, means, errors, arms, *, chance=None, ax=None):
     yerr = 100 * yerr if yerr.any() else None  # no caps for single-seed results
     bars = ax.bar(x, 100 * np.asarray(means), yerr=yerr, color=colours, capsize=3)
     for bar, m in zip(bars, means):
-        ax.annotate(f"{100 * m:.1f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            f"{100 * m:.1f}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     if chance is not None:
         ax.axhline(100 * chance, ls="--", lw=1, color="k", label="chance")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -96,10 +103,9 @@ def plot_receptive_fields(weights, shape, *, max_fields=100, fig=None):
     grid = np.full((side * h - 1, side * w - 1), np.nan)
     for k in range(n):
         r, c = divmod(k, side)
-        grid[r * h:r * h + shape[0], c * w:c * w + shape[1]] = weights[:, k].reshape(shape)
+        grid[r * h : r * h + shape[0], c * w : c * w + shape[1]] = weights[:, k].reshape(shape)
     ax = fig.add_subplot()
-    cmap = plt.get_cmap("hot_r").copy()
-    cmap.set_bad("#d0d0d0")
+    cmap = plt.get_cmap("hot_r").with_extremes(bad="#d0d0d0")
     image = ax.imshow(grid, cmap=cmap, interpolation="nearest")
     ax.set_axis_off()
     fig.colorbar(image, ax=ax, shrink=0.8, label="weight")

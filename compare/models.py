@@ -67,11 +67,13 @@ class ModelSpec:
     def __post_init__(self):
         if self.kind not in MODELS:
             raise ValueError(
-                f"model {self.label!r}: unknown kind {self.kind!r}; known: {', '.join(sorted(MODELS))}"
+                f"model {self.label!r}: unknown kind {self.kind!r}; "
+                f"known: {', '.join(sorted(MODELS))}"
             )
         if "random_state" in self.params:
             raise ValueError(
-                f"model {self.label!r}: do not set random_state in params; it comes from the experiment's seeds"
+                f"model {self.label!r}: do not set random_state in params; "
+                "it comes from the experiment's seeds"
             )
 
     @property
@@ -86,4 +88,6 @@ def build_model(spec: ModelSpec, *, random_state: int) -> BaseEstimator:
     try:
         return factory(**spec.params, random_state=random_state)
     except TypeError as err:
-        raise ValueError(f"model {spec.label!r} ({spec.kind}): bad hyperparameters: {err}") from None
+        raise ValueError(
+            f"model {spec.label!r} ({spec.kind}): bad hyperparameters: {err}"
+        ) from None

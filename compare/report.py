@@ -75,12 +75,21 @@ def write_report(out: Path, config, task, summary, evaluations, env) -> Path:
             field_figures.append((spec.label, name))
 
     rows = [dict(s, accuracy=_accuracy_cell(s)) for s in summary]
-    table = format_table(rows, [
-        ("model", "model"), ("arm", "arm"), ("accuracy", "test accuracy"), ("seeds", "seeds"),
-        ("fit_wall_time_s", "fit (s)"), ("predict_time_per_example_s", "predict (s/example)"),
-        ("parameter_count", "parameters"), ("activations_per_example", "spikes or activations / example"),
-        ("effective_macs_per_example", "MACs / example"), ("effective_acs_per_example", "ACs / example"),
-    ])
+    table = format_table(
+        rows,
+        [
+            ("model", "model"),
+            ("arm", "arm"),
+            ("accuracy", "test accuracy"),
+            ("seeds", "seeds"),
+            ("fit_wall_time_s", "fit (s)"),
+            ("predict_time_per_example_s", "predict (s/example)"),
+            ("parameter_count", "parameters"),
+            ("activations_per_example", "spikes or activations / example"),
+            ("effective_macs_per_example", "MACs / example"),
+            ("effective_acs_per_example", "ACs / example"),
+        ],
+    )
     git = env["git"]
     lines = [
         f"# {config.name}",
@@ -88,7 +97,8 @@ def write_report(out: Path, config, task, summary, evaluations, env) -> Path:
         f"Task **{task.name}**: {task.n_train} training and {task.n_test} test examples, "
         f"{task.n_features} features (shape {task.shape}), {task.n_classes} classes. "
         f"Source: {task.source}; sha256 `{task.sha256[:16]}…`.",
-        f"Seeds: {', '.join(map(str, config.seeds))}. Chance (majority class): {100 * chance:.1f} %.",
+        f"Seeds: {', '.join(map(str, config.seeds))}. "
+        f"Chance (majority class): {100 * chance:.1f} %.",
         "",
         "## Results",
         "",
@@ -114,7 +124,8 @@ def write_report(out: Path, config, task, summary, evaluations, env) -> Path:
         "## Provenance",
         "",
         f"- git commit `{git['commit']}`" + (" (uncommitted changes)" if git.get("dirty") else ""),
-        f"- Brian2 device {env['brian2_device']}, code generation target {env['brian2_codegen_target']}",
+        f"- Brian2 device {env['brian2_device']}, "
+        f"code generation target {env['brian2_codegen_target']}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
         f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
         "- files: `results.csv` (tidy: one row per model x task x seed x metric), `summary.csv`, "

@@ -40,7 +40,6 @@ import gzip
 import hashlib
 import math
 import os
-import tempfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +47,8 @@ from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+
+from compare.results import atomic_write_bytes
 
 __all__ = [
     "IDXFormatError",
@@ -154,8 +155,7 @@ class Task:
             and all(ch in "0123456789abcdef" for ch in digest)
         ):
             raise ValueError(
-                f"task {self.name!r}: sha256 must be 64 lowercase hex characters, "
-                f"got {digest!r}"
+                f"task {self.name!r}: sha256 must be 64 lowercase hex characters, got {digest!r}"
             )
 
         n_features = None
@@ -486,8 +486,7 @@ def _parse_idx(stored: bytes, path: Path) -> np.ndarray:
         shape = " x ".join(str(d) for d in dims)
         problem = "truncated data" if found < expected else "trailing bytes after the data"
         raise IDXFormatError(
-            f"{path}: {problem}: the header says {shape} = {expected} data bytes, "
-            f"found {found}"
+            f"{path}: {problem}: the header says {shape} = {expected} data bytes, found {found}"
         )
     array = np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
     return array.copy()  # frombuffer views immutable bytes; give the caller its own array
@@ -542,16 +541,7 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     if path.name.endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, payload)
 
 
 # --------------------------------------------------------------------------- loaders

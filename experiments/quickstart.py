@@ -43,20 +43,28 @@ def config(quick: bool = False) -> ExperimentConfig:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke-size run (seconds)")
-    parser.add_argument("--out", type=Path, default=None, help="results directory (default results/quickstart)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="results directory (default results/quickstart)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
 
     result = run_experiment(config(args.quick), args.out, progress=not args.no_progress)
-    rows = [
-        dict(s, accuracy=f"{100 * s['accuracy_mean']:.1f} %") for s in result.summary
-    ]
+    rows = [dict(s, accuracy=f"{100 * s['accuracy_mean']:.1f} %") for s in result.summary]
     print(f"\n{result.task.name}: {result.task.n_train} train / {result.task.n_test} test examples")
-    print(format_table(rows, [
-        ("model", "model"), ("arm", "arm"), ("accuracy", "test accuracy"),
-        ("fit_wall_time_s", "fit (s)"), ("parameter_count", "parameters"),
-        ("activations_per_example", "spikes/activations per example"),
-    ]))
+    print(
+        format_table(
+            rows,
+            [
+                ("model", "model"),
+                ("arm", "arm"),
+                ("accuracy", "test accuracy"),
+                ("fit_wall_time_s", "fit (s)"),
+                ("parameter_count", "parameters"),
+                ("activations_per_example", "spikes/activations per example"),
+            ],
+        )
+    )
     print(f"\nreport: {result.output_dir / 'report.md'}")
     return 0
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from brian2 import Quantity, mV, ms
+from brian2 import Quantity, ms, mV
 
 from spiking.params import default
 
@@ -142,7 +142,7 @@ def conductance_lif(
         conductances of large Diehl & Cook networks (g_i dt / tau_m > 2).
     """
     model = """
-    dv/dt = ((v_rest - v) + ge * (e_exc - v) + gi * (e_inh - v)) / tau_mem : volt (unless refractory)
+    dv/dt = ((v_rest - v) + ge*(e_exc - v) + gi*(e_inh - v)) / tau_mem : volt (unless refractory)
     dge/dt = -ge / tau_ge : 1
     dgi/dt = -gi / tau_gi : 1
     """

@@ -331,7 +331,9 @@ def test_history_has_one_entry_per_epoch_and_loss_falls(fixture, request):
     assert len(records) == 2 * model.epochs
     assert records[0] == {"epoch": 1, "metric": "train_loss", "value": history.train_loss[0]}
     assert records[-1] == {
-        "epoch": model.epochs, "metric": "train_accuracy", "value": history.train_accuracy[-1]
+        "epoch": model.epochs,
+        "metric": "train_accuracy",
+        "value": history.train_accuracy[-1],
     }
 
 
@@ -362,7 +364,13 @@ def test_train_classifier_is_deterministic_and_lowers_the_loss(optimizer, small_
     for _ in range(2):
         net = _seeded_net(SEED)
         history = train_classifier(
-            net, X, y, epochs=20, batch_size=8, learning_rate=1e-2, optimizer=optimizer,
+            net,
+            X,
+            y,
+            epochs=20,
+            batch_size=8,
+            learning_rate=1e-2,
+            optimizer=optimizer,
             generator=torch.Generator().manual_seed(SEED),
         )
         runs.append((net, history))
@@ -377,8 +385,15 @@ def test_train_classifier_shuffle_comes_from_the_generator(small_task):
     nets = []
     for shuffle_seed in (1, 2):
         net = _seeded_net(SEED)
-        train_classifier(net, X, y, epochs=1, batch_size=8, learning_rate=1e-2,
-                         generator=torch.Generator().manual_seed(shuffle_seed))
+        train_classifier(
+            net,
+            X,
+            y,
+            epochs=1,
+            batch_size=8,
+            learning_rate=1e-2,
+            generator=torch.Generator().manual_seed(shuffle_seed),
+        )
         nets.append(net)
     assert not torch.equal(nets[0].network[0].weight, nets[1].network[0].weight)
 
@@ -386,8 +401,15 @@ def test_train_classifier_shuffle_comes_from_the_generator(small_task):
 def test_train_classifier_rejects_mismatched_targets(small_task):
     X, y = small_task
     with pytest.raises(ValueError, match=r"expected y of shape \(40,\) .* got y of shape \(39,\)"):
-        train_classifier(_seeded_net(SEED), X, y[:-1], epochs=1, batch_size=8,
-                         learning_rate=1e-2, generator=torch.Generator())
+        train_classifier(
+            _seeded_net(SEED),
+            X,
+            y[:-1],
+            epochs=1,
+            batch_size=8,
+            learning_rate=1e-2,
+            generator=torch.Generator(),
+        )
 
 
 # --- operation counts -----------------------------------------------------------------

@@ -24,23 +24,37 @@ CHEAP = (
 
 
 def _cheap_config(**overrides):
-    fields = dict(name="cheap", models=CHEAP, seeds=(0, 1), n_train=60, n_test=30,
-                  operations_examples=10)
+    fields = dict(
+        name="cheap", models=CHEAP, seeds=(0, 1), n_train=60, n_test=30, operations_examples=10
+    )
     fields.update(overrides)
     return ExperimentConfig(**fields)
 
 
 def _snapshot(directory: Path) -> dict:
-    return {p.relative_to(directory): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(directory): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_quickstart_writes_every_promised_file(tmp_path):
     out = tmp_path / "quickstart"
     status = cli_main(["run", "quickstart", "--quick", "--out", str(out), "--no-progress"])
     assert status == 0
-    for name in ("config.json", "environment.json", "task.json", "results.csv", "summary.csv",
-                 "report.md", "figures/accuracy.png", "figures/accuracy.svg",
-                 "figures/confusion.png", "figures/receptive_fields_stdp-dc2015.png"):
+    for name in (
+        "config.json",
+        "environment.json",
+        "task.json",
+        "results.csv",
+        "summary.csv",
+        "report.md",
+        "figures/accuracy.png",
+        "figures/accuracy.svg",
+        "figures/confusion.png",
+        "figures/receptive_fields_stdp-dc2015.png",
+    ):
         assert (out / name).is_file(), name
     with open(out / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -49,8 +63,13 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     assert models == {"stdp-dc2015", "mlp-twin", "logistic"}
     for model in models:
         metrics = {r["metric"]: r for r in rows if r["model"] == model}
-        assert {"accuracy", "fit_wall_time", "predict_wall_time", "parameter_count",
-                "activations"} <= set(metrics)
+        assert {
+            "accuracy",
+            "fit_wall_time",
+            "predict_wall_time",
+            "parameter_count",
+            "activations",
+        } <= set(metrics)
         assert 0 <= float(metrics["accuracy"]["value"]) <= 1
         assert metrics["fit_wall_time"]["unit"] == "s"
     arms = {r["model"]: r["arm"] for r in rows}
@@ -78,7 +97,9 @@ def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
     assert len(keys) == len(result.rows)  # no duplicate rows
     assert {(m, s) for m, s, _ in keys} == {(m.label, s) for m in CHEAP for s in (0, 1)}
     summary = {s["model"]: s for s in result.summary}
-    accuracies = [r["value"] for r in result.rows if r["model"] == "mlp" and r["metric"] == "accuracy"]
+    accuracies = [
+        r["value"] for r in result.rows if r["model"] == "mlp" and r["metric"] == "accuracy"
+    ]
     assert summary["mlp"]["accuracy_mean"] == pytest.approx(np.mean(accuracies))
     assert summary["mlp"]["seeds"] == 2
     assert not np.isnan(summary["mlp"]["accuracy_ci95_halfwidth"])
@@ -147,7 +168,12 @@ def test_cli_lists_and_rejects_unknown_experiments(capsys):
 
 
 def test_python_m_compare_explains_itself():
-    out = subprocess.run([sys.executable, "-m", "compare", "--help"], capture_output=True,
-                         text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0
     assert "spiking network" in out.stdout and "run" in out.stdout

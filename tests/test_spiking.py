@@ -8,8 +8,8 @@ from brian2 import (
     SpikeGeneratorGroup,
     StateMonitor,
     Synapses,
-    mV,
     ms,
+    mV,
     second,
 )
 from sklearn.base import clone
@@ -78,8 +78,9 @@ def test_adaptive_threshold_grows_per_spike_only_when_learning():
 # -- STDP ----------------------------------------------------------------------------
 
 
-def _pair(pre_times, post_times, rule=DiehlCookSTDP(), w0=0.5):
+def _pair(pre_times, post_times, rule=None, w0=0.5):
     """Run one D&C synapse driven by given pre/post spike times; return its weight."""
+    rule = rule or DiehlCookSTDP()
     pre = SpikeGeneratorGroup(1, np.zeros(len(pre_times), int), pre_times * ms, dt=DT)
     post = SpikeGeneratorGroup(1, np.zeros(len(post_times), int), post_times * ms, dt=DT)
     # SpikeGeneratorGroup has no ge; route the transmission to a dummy target variable
@@ -87,9 +88,15 @@ def _pair(pre_times, post_times, rule=DiehlCookSTDP(), w0=0.5):
     # post group with ge for the conductance and the generator for post spikes.
     target = NeuronGroup(1, "ge : 1", dt=DT)
     syn_kwargs = diehl_cook_stdp(rule)
-    syn = Synapses(pre, post, model=syn_kwargs["model"] + "ge_post_dummy : 1",
-                   on_pre=syn_kwargs["on_pre"].replace("ge_post += w", "ge_post_dummy += w"),
-                   on_post=syn_kwargs["on_post"], namespace=syn_kwargs["namespace"], dt=DT)
+    syn = Synapses(
+        pre,
+        post,
+        model=syn_kwargs["model"] + "ge_post_dummy : 1",
+        on_pre=syn_kwargs["on_pre"].replace("ge_post += w", "ge_post_dummy += w"),
+        on_post=syn_kwargs["on_post"],
+        namespace=syn_kwargs["namespace"],
+        dt=DT,
+    )
     syn.connect()
     syn.w = w0
     Network(pre, post, target, syn).run((max(pre_times + post_times) + 1) * ms)
@@ -114,8 +121,10 @@ def test_dc_rule_potentiates_on_post_with_triplet_term(delta):
     t_post2 = t_pre + delta
     w = _pair([t_pre], [t_post1, t_post2], rule)
     w_after_pre = 0.5 - rule.nu_pre * np.exp(-(t_pre - t_post1) * ms / rule.tau_post1)
-    gain = rule.nu_post * np.exp(-delta * ms / rule.tau_pre) * np.exp(
-        -(t_post2 - t_post1) * ms / rule.tau_post2
+    gain = (
+        rule.nu_post
+        * np.exp(-delta * ms / rule.tau_pre)
+        * np.exp(-(t_post2 - t_post1) * ms / rule.tau_post2)
     )
     assert w == pytest.approx(w_after_pre + gain, abs=1e-12)
 
@@ -140,7 +149,7 @@ def _digits(classes=(0, 1, 7), n_train=90, n_test=60, seed=0):
     X, y = (X[keep] / 16).astype(np.float32), y[keep]
     order = np.random.default_rng(seed).permutation(len(X))
     X, y = X[order], y[order]
-    return X[:n_train], y[:n_train], X[n_train:n_train + n_test], y[n_train:n_train + n_test]
+    return X[:n_train], y[:n_train], X[n_train : n_train + n_test], y[n_train : n_train + n_test]
 
 
 def test_assign_labels_and_vote_follow_the_authors_rule():

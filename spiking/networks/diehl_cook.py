@@ -50,8 +50,8 @@ from brian2 import (
     Synapses,
     TimedArray,
     linked_var,
-    mV,
     ms,
+    mV,
     second,
     volt,
 )
@@ -234,7 +234,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         label_idx = np.arange(len(X))
         if self.n_label is not None and self.n_label < len(X):
             label_idx, _ = train_test_split(
-                label_idx, train_size=self.n_label, stratify=y_index, random_state=rng.integers(2**31 - 1)
+                label_idx,
+                train_size=self.n_label,
+                stratify=y_index,
+                random_state=rng.integers(2**31 - 1),
             )
         labelling = self._present(X[label_idx], learning=False, record=True, desc="labelling")
         self.assignments_ = assign_labels(labelling.counts, y_index[label_idx], len(self.classes_))
@@ -279,7 +282,12 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             "dense_macs": float(n_synapses * steps),
             "effective_macs": 0.0,
             "effective_acs": float(
-                (result.input_spikes * n_exc + result.excitatory_spikes + result.inhibitory_spikes * (n_exc - 1)) / n
+                (
+                    result.input_spikes * n_exc
+                    + result.excitatory_spikes
+                    + result.inhibitory_spikes * (n_exc - 1)
+                )
+                / n
             ),
             "activations": float(spikes),
             "activation_sparsity": float(1 - spikes / neuron_steps),
@@ -297,10 +305,14 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             raise ValueError(f"n_excitatory must be a positive integer, got {self.n_excitatory!r}")
         if not isinstance(self.epochs, (int, np.integer)) or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
-        if self.n_label is not None and not (isinstance(self.n_label, (int, np.integer)) and self.n_label > 0):
+        if self.n_label is not None and not (
+            isinstance(self.n_label, (int, np.integer)) and self.n_label > 0
+        ):
             raise ValueError(f"n_label must be a positive integer or None, got {self.n_label!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
-            raise ValueError(f"params must be a DiehlCook2015Params, got {type(self.params).__name__}")
+            raise ValueError(
+                f"params must be a DiehlCook2015Params, got {type(self.params).__name__}"
+            )
 
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self, "assignments_")
@@ -438,7 +450,8 @@ class _Simulation:
             repeat = int(count < min_spikes) * int(intensity < max_intensity)
             input_on = input_on * (1 - end_input) + end_rest
             example = example + end_rest * (1 - repeat)
-            intensity = intensity + end_rest * (repeat * intensity_step + (1 - repeat) * (start_intensity - intensity))
+            next_intensity = repeat * (intensity + intensity_step) + (1 - repeat) * start_intensity
+            intensity = intensity + end_rest * (next_intensity - intensity)
             count = count * (1 - end_rest)
             tick = tick * (1 - end_rest) + 1
             """,
@@ -474,7 +487,9 @@ class _Simulation:
         if self.learning:
             exc["model"] += "wsum : 1  # sum of the neuron's input weights\n"
         self.exc = NeuronGroup(n_exc, **exc, dt=p.dt, name="dc_excitatory")
-        self.inh = NeuronGroup(n_exc, **conductance_lif(p.inhibitory), dt=p.dt, name="dc_inhibitory")
+        self.inh = NeuronGroup(
+            n_exc, **conductance_lif(p.inhibitory), dt=p.dt, name="dc_inhibitory"
+        )
         self.exc.v = p.excitatory.v_rest + p.initial_v_offset
         self.inh.v = p.inhibitory.v_rest + p.initial_v_offset
         self.exc.theta = theta * volt
