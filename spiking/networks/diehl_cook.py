@@ -21,8 +21,17 @@ Everything per presentation (the repeat rule, the input switch, the normalisatio
 happens *inside* the simulation: a one-neuron controller group with a
 ``run_regularly`` operation holds the example index, intensity and input switch, and
 the input neurons read their rates from a 2-D TimedArray indexed by the example index.
-So a whole epoch is one Brian2 ``run`` without Python in the loop, the structure the
-C++ standalone device needs (see docs/ARCHITECTURE.md).
+By default the network runs as a compiled C++ standalone program (built once per
+network shape, :mod:`spiking.backend`), fed CHUNK_ROWS examples per run through
+``run_args`` with the network state carried from run to run; Brian2's runtime mode
+runs the same network, with the same random numbers, 10-20x slower. See
+docs/ARCHITECTURE.md.
+
+Deviations from the authors' code, all stated where they are implemented: a
+presentation at ``max_intensity`` (32) is accepted whatever its spike count (the paper
+would repeat a blank image forever); the excitatory refractory period is the paper's
+5 ms (the Brian 1 code's timer made it far shorter); the exc <-> inh connections have
+no delays.
 
 Input sizes other than 784 (the scaling rule)
 ---------------------------------------------
@@ -36,7 +45,9 @@ inputs the rule is the identity. Inputs are Bernoulli per time step
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +72,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from spiking.backend import build_key, resolve_backend, standalone_build
 from spiking.neurons import (
     AdaptiveThreshold,
     DiehlCookExcitatory,
@@ -134,17 +146,21 @@ class Presentations:
     """What one pass of examples through the network produced.
 
     ``counts[k, j]`` is the number of spikes excitatory neuron ``j`` fired during the
-    input period of the accepted (last) presentation of example ``k``; None when not
-    recorded. Totals count every presentation, repeats included.
+    input period of the accepted (last) presentation of example ``k``. Totals count
+    every presentation, repeats included.
     """
 
-    counts: np.ndarray | None
+    counts: np.ndarray
     n_examples: int
     n_presentations: int
     input_spikes: int
     excitatory_spikes: int
     inhibitory_spikes: int
     steps_per_presentation: int
+    run_seconds: float = 0.0
+    """Wall time of the pass (every simulation run and the work between them)."""
+    compile_seconds: float = 0.0
+    """Wall time spent generating and compiling code for this pass (0 when cached)."""
 
 
 class DiehlCook2015(ClassifierMixin, BaseEstimator):
@@ -162,6 +178,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         to assign each neuron a class; None uses all of them, as the authors did.
     params : DiehlCook2015Params or None
         Model constants; None means the paper's.
+    backend : {"standalone", "runtime"}
+        Where Brian2 runs: C++ standalone (compiled once per network shape and cached,
+        the default; falls back to runtime with a warning where no C++ compiler is
+        found) or runtime mode (Cython; 10-20x slower).
     random_state : int or None
         Seed of the initial weights, delays and Poisson input.
     verbose : bool
@@ -183,11 +203,13 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> X = np.random.default_rng(0).random((4, 16), dtype=np.float32)
-    >>> model = DiehlCook2015(n_excitatory=4, random_state=0).fit(X, [0, 1, 0, 1])
+    >>> X = np.random.default_rng(0).random((4, 64), dtype=np.float32)
+    >>> model = DiehlCook2015(n_excitatory=20, random_state=0).fit(X, [0, 1, 0, 1])
     >>> model.predict(X).shape
     (4,)
     """
+
+    _stdp_form = "last-spike"  # see STDP_FORMS; tests set "event-driven" to compare
 
     def __init__(
         self,
@@ -196,6 +218,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         epochs=1,
         n_label=None,
         params=None,
+        backend="standalone",
         random_state=None,
         verbose=False,
     ):
@@ -203,6 +226,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.n_label = n_label
         self.params = params
+        self.backend = backend
         self.random_state = random_state
         self.verbose = verbose
 
@@ -239,13 +263,16 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
                 stratify=y_index,
                 random_state=rng.integers(2**31 - 1),
             )
-        labelling = self._present(X[label_idx], learning=False, record=True, desc="labelling")
+        labelling = self._present(X[label_idx], learning=False, desc="labelling")
         self.assignments_ = assign_labels(labelling.counts, y_index[label_idx], len(self.classes_))
         self.fit_stats_ = {
             "train_presentations": sum(r.n_presentations for r in train),
             "train_examples": sum(r.n_examples for r in train),
             "label_presentations": labelling.n_presentations,
             "label_examples": labelling.n_examples,
+            "train_seconds": sum(r.run_seconds for r in train),
+            "label_seconds": labelling.run_seconds,
+            "compile_seconds": sum(r.compile_seconds for r in [*train, labelling]),
         }
         return self
 
@@ -256,7 +283,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
     def spike_counts(self, X) -> np.ndarray:
         """Excitatory spike counts per example (accepted presentation), shape (n, N)."""
-        return self._present(self._check_X(X), learning=False, record=True, desc="predict").counts
+        return self._present(self._check_X(X), learning=False, desc="predict").counts
 
     def operations(self, X) -> dict:
         """What inference on X costs, measured from the spikes of an actual run.
@@ -268,7 +295,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         every synapse every time step. ``neuron_updates`` counts excitatory and
         inhibitory state updates per time step.
         """
-        result = self._present(self._check_X(X), learning=False, record=False, desc="operations")
+        result = self._present(self._check_X(X), learning=False, desc="operations")
         n_in, n_exc = self.weights_.shape
         n = result.n_examples
         steps = result.n_presentations * result.steps_per_presentation / n
@@ -309,6 +336,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             isinstance(self.n_label, (int, np.integer)) and self.n_label > 0
         ):
             raise ValueError(f"n_label must be a positive integer or None, got {self.n_label!r}")
+        if self.backend not in ("standalone", "runtime"):
+            raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
             raise ValueError(
                 f"params must be a DiehlCook2015Params, got {type(self.params).__name__}"
@@ -320,29 +349,36 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         _check_unit_interval(X)
         return X
 
-    def _present(self, X, *, learning, record=True, desc="") -> Presentations:
+    def _present(self, X, *, learning, desc="") -> Presentations:
         """Show every row of X once (with repeats) and update the learned state if learning."""
         p = self._params()
-        n_input = X.shape[1]
+        n_input, n_exc = self.weights_.shape
         scale = n_input / REFERENCE_INPUTS
         rates = X * float(p.rate_per_intensity / Hz) / scale
-        sim = _Simulation(
+        runner = _Pass(
             p,
-            weights=self.weights_,
-            delays=self.delays_,
-            theta=self.theta_,
-            rates=rates,
-            norm_total=p.norm_total * scale,
+            n_input=n_input,
+            n_exc=n_exc,
             learning=learning,
-            record=record,
-            seed=self._brian_seed,
+            backend=self.backend,
+            stdp_form=self._stdp_form,
         )
         # A fresh seed per pass, derived from the model's, keeps passes independent
         # while the whole fit stays a function of random_state.
+        seed = self._brian_seed
         self._brian_seed = (self._brian_seed * 1103515245 + 12345) % (2**31 - 1)
-        result = sim.run(progress=self.verbose, desc=desc)
+        result, weights, theta = runner.run(
+            rates,
+            self.weights_,
+            self.delays_,
+            self.theta_,
+            norm_total=p.norm_total * scale,
+            seed=seed,
+            progress=self.verbose,
+            desc=desc,
+        )
         if learning:
-            self.weights_, self.theta_ = sim.weights, sim.theta
+            self.weights_, self.theta_ = weights, theta
         return result
 
     def __sklearn_tags__(self):
@@ -395,29 +431,102 @@ def vote(counts: np.ndarray, assignments: np.ndarray, n_classes: int) -> np.ndar
     return scores.argmax(axis=1)
 
 
-class _Simulation:
-    """One Brian2 network that presents a batch of examples with the paper's protocol."""
+CHUNK_ROWS = 256
+"""Examples per Brian2 run. The compiled code has a fixed-size rate table; passes are
+cut into chunks of this many examples, with the network state carried across, which
+also bounds the spike monitor's memory whatever the number of examples."""
 
-    def __init__(self, p, *, weights, delays, theta, rates, norm_total, learning, record, seed):
-        self.p = p
-        self.n_examples, self.n_input = rates.shape
-        self.n_exc = weights.shape[1]
-        self.learning = learning
-        self.record = record
-        self.seed = seed
+STDP_FORMS = ("last-spike", "event-driven")
+"""``"event-driven"`` is the rule as written (:func:`spiking.plasticity.diehl_cook_stdp`:
+three traces per synapse, decayed at every event). ``"last-spike"`` is the same rule
+computed faster: because the authors *set* each trace to 1 on a spike, a trace equals
+``exp(-(t - t_last) / tau)``; the two postsynaptic traces depend only on the
+postsynaptic neuron (post spikes are not delayed), so they live in the excitatory
+group and decay once per step, and the presynaptic trace is kept as the arrival time
+of the last input spike (one exp per synapse per *postsynaptic* spike instead of three
+per synaptic event). The forms differ only by float rounding; a test checks that they
+give identical spike trains."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What fixes the generated code of one network: compiled once per distinct layout."""
+
+    n_input: int
+    n_exc: int
+    learning: bool
+    stdp_form: str
+    standalone: bool
+    rows: int = CHUNK_ROWS
+
+
+def _stop_function():
+    """A Brian2 Function ``stop_run(flag)`` that ends a standalone run when flag > 0.
+
+    It sets the flag that the C++ network loop checks after every time step (the one
+    Ctrl-C also sets), so the run ends exactly at the end of the current step.
+    """
+    from brian2 import Function
+
+    stop = Function(lambda flag: flag, arg_units=[1], return_unit=1, stateless=False)
+    stop.implementations.add_implementation(
+        "cpp",
+        "double stop_run(double flag)\n"
+        "{\n"
+        "    if (flag > 0) Network::_globally_stopped = true;\n"
+        "    return flag;\n"
+        "}\n",
+        name="stop_run",
+    )
+    return stop
+
+
+class _Network:
+    """The Brian2 objects of one Diehl & Cook network layout, built under the active device.
+
+    Everything that varies between runs (rates, weights, delays, theta, the dynamic
+    state, the number of examples, the seed) is a variable that :meth:`load` sets, so
+    one standalone build serves every run of its layout.
+    """
+
+    def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None):
+        self.p, self.layout = p, layout
         dt = p.dt
         self.steps_input = int(round(float(p.input_time / dt)))
         self.steps_total = self.steps_input + int(round(float(p.rest_time / dt)))
-        # The controller ticks at the largest step that divides both phase boundaries.
-        tick_steps = math.gcd(self.steps_input, self.steps_total)
-        self.tick = tick_steps * dt
-        self.ticks_input = self.steps_input // tick_steps
-        self.ticks_total = self.steps_total // tick_steps
         self.period = self.steps_total * dt
-        self._build(weights, delays, theta, rates, norm_total)
+        n_input, n_exc, learning = layout.n_input, layout.n_exc, layout.learning
+        fast = layout.stdp_form == "last-spike"
 
-    def _build(self, weights, delays, theta, rates, norm_total):
-        p, n_exc, n_input = self.p, self.n_exc, self.n_input
+        # The controller: one neuron that counts the steps of a presentation, switches
+        # the input off after input_time and, at the end of the rest, repeats the
+        # example with a higher intensity (fewer than min_spikes excitatory spikes) or
+        # moves to the next one. It acts at the end of every step, so a presentation
+        # is exactly steps_total steps and a run can stop on a presentation boundary.
+        namespace = {
+            "steps_input": self.steps_input,
+            "steps_total": self.steps_total,
+            "min_spikes": p.min_spikes,
+            "max_intensity": p.max_intensity,
+            "intensity_step": p.intensity_step,
+            "start_intensity": p.start_intensity,
+        }
+        decide = """
+        step += 1
+        end_input = int(step == steps_input)
+        end_rest = int(step == steps_total)
+        repeat = end_rest * int(count < min_spikes) * int(intensity < max_intensity)
+        advance = end_rest - repeat
+        input_on = input_on * (1 - end_input) + end_rest
+        example += advance
+        intensity += repeat * intensity_step + advance * (start_intensity - intensity)
+        count *= 1 - end_rest
+        step *= 1 - end_rest
+        presentations += end_rest
+        """
+        if layout.standalone:
+            namespace["stop_run"] = _stop_function()
+            decide += "stopped = stop_run(int(example >= n_valid))\n"
         self.controller = NeuronGroup(
             1,
             """
@@ -425,48 +534,23 @@ class _Simulation:
             intensity : 1
             input_on : 1
             count : integer
-            tick : integer
+            step : integer
+            presentations : integer
+            n_valid : integer
+            seed : integer
+            stopped : 1
             """,
-            dt=p.dt,
+            dt=dt,
             name="dc_controller",
-            namespace={
-                "ticks_input": self.ticks_input,
-                "ticks_total": self.ticks_total,
-                "min_spikes": p.min_spikes,
-                "max_intensity": p.max_intensity,
-                "intensity_step": p.intensity_step,
-                "start_intensity": p.start_intensity,
-            },
+            namespace=namespace,
         )
         self.controller.intensity = p.start_intensity
         self.controller.input_on = 1
-        # At the start of every tick: switch the input off after input_time, and at the
-        # end of the rest decide whether to repeat the example (fewer than min_spikes
-        # excitatory spikes) with a higher intensity or move on to the next one.
-        self.controller.run_regularly(
-            """
-            end_input = int(tick == ticks_input)
-            end_rest = int(tick == ticks_total)
-            repeat = int(count < min_spikes) * int(intensity < max_intensity)
-            input_on = input_on * (1 - end_input) + end_rest
-            example = example + end_rest * (1 - repeat)
-            next_intensity = repeat * (intensity + intensity_step) + (1 - repeat) * start_intensity
-            intensity = intensity + end_rest * (next_intensity - intensity)
-            count = count * (1 - end_rest)
-            tick = tick * (1 - end_rest) + 1
-            """,
-            dt=self.tick,
-            when="start",
-            order=0,
-            name="dc_controller_tick",
-        )
+        self.controller.run_regularly(decide, when="end", name="dc_controller_decide")
 
-        # Brian2 compiles the table's size into the generated code; padding the rows to
-        # a power of two lets passes over different numbers of examples share builds.
-        rows = 1 << max(0, (self.n_examples - 1).bit_length())
-        table = np.zeros((rows, n_input))
-        table[: self.n_examples] = rates
-        stimulus = TimedArray(table * Hz, dt=1 * second, name="dc_stimulus")
+        if table is None:
+            table = np.zeros((layout.rows, n_input))
+        self.stimulus = TimedArray(table * Hz, dt=1 * second, name="dc_stimulus")
         self.input = NeuronGroup(
             n_input,
             """
@@ -474,36 +558,55 @@ class _Simulation:
             intensity : 1 (linked)
             input_on : 1 (linked)
             """,
-            threshold="rand() < input_on * intensity * stimulus(example * second, i) * dt",
-            dt=p.dt,
+            # Bernoulli per step; no random number is drawn while the input is off or
+            # for a pixel of rate 0 (about half of an MNIST-like image).
+            threshold=(
+                "input_on > 0 and stimulus(example * second, i) > 0 * Hz"
+                " and rand() < intensity * stimulus(example * second, i) * dt"
+            ),
+            dt=dt,
             name="dc_input",
-            namespace={"stimulus": stimulus},
+            namespace={"stimulus": self.stimulus},
         )
         to_controller = np.zeros(n_input, dtype=int)
         for var in ("example", "intensity", "input_on"):
             setattr(self.input, var, linked_var(self.controller, var, index=to_controller))
 
-        exc = conductance_lif(p.excitatory, p.threshold, learning=self.learning)
-        if self.learning:
+        exc = conductance_lif(p.excitatory, p.threshold, learning=learning)
+        if learning:
             exc["model"] += "wsum : 1  # sum of the neuron's input weights\n"
-        self.exc = NeuronGroup(n_exc, **exc, dt=p.dt, name="dc_excitatory")
-        self.inh = NeuronGroup(
-            n_exc, **conductance_lif(p.inhibitory), dt=p.dt, name="dc_inhibitory"
-        )
-        self.exc.v = p.excitatory.v_rest + p.initial_v_offset
-        self.inh.v = p.inhibitory.v_rest + p.initial_v_offset
-        self.exc.theta = theta * volt
+            if fast:
+                exc["model"] += (
+                    "dpost1/dt = -post1 / tau_post1 : 1\ndpost2/dt = -post2 / tau_post2 : 1\n"
+                )
+                exc["reset"] += "\npost1 = 1\npost2 = 1"
+                exc["namespace"].update(tau_post1=p.stdp.tau_post1, tau_post2=p.stdp.tau_post2)
+        self.exc = NeuronGroup(n_exc, **exc, dt=dt, name="dc_excitatory")
+        self.inh = NeuronGroup(n_exc, **conductance_lif(p.inhibitory), dt=dt, name="dc_inhibitory")
 
-        syn = diehl_cook_stdp(p.stdp, learning=self.learning)
-        if self.learning:
-            syn["model"] += "wsum_post = w : 1 (summed)\n"
-            syn["namespace"]["norm_total"] = norm_total
-        self.input_exc = Synapses(self.input, self.exc, **syn, dt=p.dt, name="dc_input_exc")
-        self.input_exc.connect()  # all-to-all, synapse k = (i, j) in row-major order
-        self.input_exc.w = weights.ravel()
-        self.input_exc.delay = delays.ravel() * second
+        if learning and fast:
+            syn = {
+                "model": "w : 1\ntpre : second",
+                "on_pre": "ge_post += w\ntpre = t\nw = clip(w - nu_pre * post1_post, 0, w_max)",
+                "on_post": (
+                    "w = clip(w + nu_post * exp((tpre - t) / tau_pre) * post2_post, 0, w_max)"
+                ),
+                "namespace": {
+                    "tau_pre": p.stdp.tau_pre,
+                    "nu_pre": p.stdp.nu_pre,
+                    "nu_post": p.stdp.nu_post,
+                    "w_max": p.stdp.w_max,
+                },
+            }
+        else:
+            syn = diehl_cook_stdp(p.stdp, learning=learning)
+        syn["model"] += "\ndelay_in : second  # axonal delay, applied by load()\n"
+        if learning:
+            syn["model"] += "wsum_post = w : 1 (summed)\nnorm_total : 1 (shared)\n"
+        self.input_exc = Synapses(self.input, self.exc, **syn, dt=dt, name="dc_input_exc")
+        self.input_exc.connect()  # all-to-all; synapse k = (i, j) in row-major order
 
-        if self.learning:
+        if learning:
             # Each neuron's weight sum is needed only before a presentation: compute it
             # on the presentation clock instead of every step (same result, far cheaper),
             # then rescale the column to norm_total.
@@ -519,12 +622,12 @@ class _Simulation:
             )
 
         self.exc_inh = Synapses(
-            self.exc, self.inh, "w : 1", on_pre="ge_post += w", dt=p.dt, name="dc_exc_inh"
+            self.exc, self.inh, "w : 1", on_pre="ge_post += w", dt=dt, name="dc_exc_inh"
         )
         self.exc_inh.connect(j="i")
         self.exc_inh.w = p.w_exc_inh
         self.inh_exc = Synapses(
-            self.inh, self.exc, "w : 1", on_pre="gi_post += w", dt=p.dt, name="dc_inh_exc"
+            self.inh, self.exc, "w : 1", on_pre="gi_post += w", dt=dt, name="dc_inh_exc"
         )
         self.inh_exc.connect(condition="i != j")
         self.inh_exc.w = p.w_inh_exc
@@ -532,14 +635,14 @@ class _Simulation:
             self.exc,
             self.controller,
             on_pre="count_post += int(input_on_post > 0)",
-            dt=p.dt,
+            dt=dt,
             name="dc_exc_count",
         )
         self.exc_count.connect()
 
         self.input_mon = SpikeMonitor(self.input, record=False, name="dc_input_spikes")
         self.inh_mon = SpikeMonitor(self.inh, record=False, name="dc_inh_spikes")
-        self.exc_mon = SpikeMonitor(self.exc, record=self.record, name="dc_exc_spikes")
+        self.exc_mon = SpikeMonitor(self.exc, name="dc_exc_spikes")
         self.net = Network(
             self.controller,
             self.input,
@@ -555,78 +658,205 @@ class _Simulation:
             name="dc_network",
         )
 
-    def run(self, *, progress=False, desc="") -> Presentations:
-        """Run until every example has an accepted presentation."""
-        brian2_seed(self.seed)
-        n = self.n_examples
-        presentations = 0
+    # -- state --------------------------------------------------------------------------
+
+    def state_variables(self) -> list[tuple[str, str, bool]]:
+        return _state_variables(self.layout)
+
+    def read(self) -> dict:
+        """The carried state after a run, as plain float arrays in SI units."""
+        return {
+            (obj, var): np.array(getattr(self, obj).state(var, use_units=False)[:], dtype=float)
+            for obj, var, _ in self.state_variables()
+        }
+
+    def assignments(self, state: dict, n_valid: int, seed: int, norm_total: float):
+        """(VariableView, value with units) for everything a run needs but the rates."""
+        out = [
+            (self.controller.n_valid, n_valid),
+            (self.controller.seed, seed),
+        ]
+        if self.layout.learning:
+            out.append((self.input_exc.norm_total, norm_total))
+        for obj, var, _ in self.state_variables():
+            view = getattr(self, obj).state(var)
+            out.append((view, Quantity(state[obj, var], dim=view.dim)))
+        return out
+
+
+def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
+    """(object, variable, is_a_time) of everything carried from one run to the next."""
+    out = [("exc", v, False) for v in ("v", "ge", "gi", "theta")] + [("exc", "lastspike", True)]
+    out += [("inh", v, False) for v in ("v", "ge", "gi")] + [("inh", "lastspike", True)]
+    out += [("input_exc", "w", False), ("input_exc", "delay_in", False)]
+    if layout.learning:
+        if layout.stdp_form == "last-spike":
+            out += [("exc", "post1", False), ("exc", "post2", False)]
+            out += [("input_exc", "tpre", True)]
+        else:
+            out += [("input_exc", v, False) for v in ("pre", "post1", "post2")]
+            out += [("input_exc", "lastupdate", True)]
+    return out
+
+
+def _rate_table(rates: np.ndarray, rows: int) -> np.ndarray:
+    table = np.zeros((rows, rates.shape[1]))
+    table[: len(rates)] = rates
+    return table
+
+
+def _initial_state(p: DiehlCook2015Params, layout: _Layout, weights, delays, theta) -> dict:
+    """The network at rest before a pass: the authors' initial potentials, no spikes yet."""
+    n_input, n_exc = weights.shape
+    never = -1e4  # Brian2's own "never spiked" lastspike (seconds)
+    values = {
+        ("exc", "v"): float((p.excitatory.v_rest + p.initial_v_offset) / volt),
+        ("inh", "v"): float((p.inhibitory.v_rest + p.initial_v_offset) / volt),
+        ("exc", "theta"): theta,
+        ("input_exc", "w"): weights.ravel(),
+        ("input_exc", "delay_in"): delays.ravel(),
+        ("exc", "lastspike"): never,
+        ("inh", "lastspike"): never,
+        ("input_exc", "tpre"): never,
+        ("input_exc", "lastupdate"): 0.0,
+    }
+    sizes = {"exc": n_exc, "inh": n_exc, "input_exc": n_input * n_exc}
+    state = {}
+    for obj, var, _ in _state_variables(layout):
+        value = values.get((obj, var), 0.0)
+        state[obj, var] = np.broadcast_to(np.asarray(value, dtype=float), (sizes[obj],)).copy()
+    return state
+
+
+class _Pass:
+    """Present rows of rates with the paper's protocol, CHUNK_ROWS examples per Brian2 run."""
+
+    def __init__(self, p, *, n_input, n_exc, learning, backend, stdp_form):
+        if stdp_form not in STDP_FORMS:
+            raise ValueError(f"stdp_form must be one of {STDP_FORMS}, got {stdp_form!r}")
+        self.p = p
+        self.backend = resolve_backend(backend)
+        self.layout = _Layout(n_input, n_exc, learning, stdp_form, self.backend == "standalone")
+        self.build = None
+        self.compile_seconds = 0.0
+        if self.layout.standalone:
+            key = build_key("diehl-cook-2015", describe(p), dataclasses.asdict(self.layout))
+            start = time.perf_counter()
+            self.build = standalone_build(key, self._build_standalone)
+            self.compile_seconds = time.perf_counter() - start
+            self.net = self.build.handle
+        else:
+            self.net = None
+
+    def _build_standalone(self, device):
+        net = _Network(self.p, self.layout)
+        device.apply_run_args()
+        net.input_exc.delay = "delay_in"  # after run_args: delays come with each run
+        seed_array = device.get_array_name(net.controller.variables["seed"])
+        device.insert_code("main", f"brian::_random_generators[0].seed({seed_array}[0]);")
+        # An upper bound on the run time: every example repeated up to max_intensity.
+        repeats = 1 + math.ceil(
+            (self.p.max_intensity - self.p.start_intensity) / self.p.intensity_step
+        )
+        net.net.run(self.layout.rows * repeats * net.period, namespace={})
+        return net
+
+    def run(self, rates, weights, delays, theta, *, norm_total, seed, progress=False, desc=""):
+        """Present every row; return (Presentations, final weights, final theta)."""
+        n = len(rates)
+        started = time.perf_counter()
+        state = _initial_state(self.p, self.layout, weights, delays, theta)
+        counts = np.zeros((n, self.layout.n_exc), dtype=np.int64)
+        totals = dict(presentations=0, input=0, exc=0, inh=0)
         bar = _progress(n, progress, desc)
-        done = 0
-        while done < n:
-            chunk = n - done  # at least this many presentations remain
-
-            def report(elapsed, completed, start, duration, done=done, chunk=chunk):
-                bar.n = min(n, done + int(completed * chunk))  # approximate: repeats lag
-                bar.refresh()
-
-            self.net.run(
-                chunk * self.period,
-                namespace={},
-                report=report if progress else None,
-                report_period=1 * second,
+        rng = np.random.default_rng(seed)
+        for start in range(0, n, self.layout.rows):
+            chunk = rates[start : start + self.layout.rows]
+            chunk_seed = int(rng.integers(2**31 - 1))
+            net = self._run_chunk(chunk, state, chunk_seed, norm_total)
+            n_presentations = int(net.controller.presentations[0])
+            counts[start : start + len(chunk)] = _accepted_counts(
+                net, self.p, len(chunk), n_presentations
             )
-            presentations += chunk
-            # The last presentation just ended; the controller takes its decision at
-            # the next tick, so replay that decision here.
-            c = self.controller
-            accepted = c.count[0] >= self.p.min_spikes or c.intensity[0] >= self.p.max_intensity
-            done = int(c.example[0]) + int(accepted)
-            bar.n = done
-            bar.refresh()
+            state = net.read()
+            shift = n_presentations * float(net.period / second)
+            for obj, var, is_time in _state_variables(self.layout):
+                if is_time:
+                    state[obj, var] -= shift
+            totals["presentations"] += n_presentations
+            totals["input"] += int(net.input_mon.num_spikes)
+            totals["exc"] += int(net.exc_mon.num_spikes)
+            totals["inh"] += int(net.inh_mon.num_spikes)
+            bar.update(len(chunk))
         bar.close()
-        counts = self._accepted_counts(presentations) if self.record else None
-        return Presentations(
+        result = Presentations(
             counts=counts,
             n_examples=n,
-            n_presentations=presentations,
-            input_spikes=int(self.input_mon.num_spikes),
-            excitatory_spikes=int(self.exc_mon.num_spikes),
-            inhibitory_spikes=int(self.inh_mon.num_spikes),
-            steps_per_presentation=self.steps_total,
+            n_presentations=totals["presentations"],
+            input_spikes=totals["input"],
+            excitatory_spikes=totals["exc"],
+            inhibitory_spikes=totals["inh"],
+            steps_per_presentation=self._steps_total(),
+            run_seconds=time.perf_counter() - started,
+            compile_seconds=self.compile_seconds,
+        )
+        n_input, n_exc = self.layout.n_input, self.layout.n_exc
+        return (
+            result,
+            state["input_exc", "w"].reshape(n_input, n_exc),
+            state["exc", "theta"].copy(),
         )
 
-    @property
-    def weights(self) -> np.ndarray:
-        return np.asarray(self.input_exc.w[:]).reshape(self.n_input, self.n_exc)
-
-    @property
-    def theta(self) -> np.ndarray:
-        return np.asarray(self.exc.theta_[:]).copy()
-
-    def _accepted_counts(self, n_presentations) -> np.ndarray:
-        """Per-example counts of the accepted presentation, replaying the repeat rule."""
+    def _steps_total(self):
         p = self.p
-        step = np.round(np.asarray(self.exc_mon.t_[:]) / float(p.dt / second)).astype(np.int64)
-        presentation = step // self.steps_total
-        in_input = (step % self.steps_total) < self.steps_input
-        flat = presentation[in_input] * self.n_exc + np.asarray(self.exc_mon.i[:])[in_input]
-        per_presentation = np.bincount(flat, minlength=n_presentations * self.n_exc)
-        per_presentation = per_presentation.reshape(n_presentations, self.n_exc)
+        return int(round(float((p.input_time + p.rest_time) / p.dt)))
 
-        counts = np.zeros((self.n_examples, self.n_exc), dtype=np.int64)
-        example, intensity = 0, p.start_intensity
-        for row in per_presentation:
-            if row.sum() < p.min_spikes and intensity < p.max_intensity:
-                intensity += p.intensity_step
-            else:
-                counts[example] = row
-                example, intensity = example + 1, p.start_intensity
-        if example != self.n_examples:
-            raise RuntimeError(
-                f"replaying the repeat rule accepted {example} examples, the simulation "
-                f"{self.n_examples}: the controller and the spike monitor disagree"
-            )
-        return counts
+    def _run_chunk(self, rates, state, seed, norm_total) -> _Network:
+        table = _rate_table(rates, self.layout.rows)
+        if self.layout.standalone:
+            net = self.net
+            run_args = dict(net.assignments(state, len(rates), seed, norm_total))
+            run_args[net.stimulus] = table * Hz
+            self.build.run(run_args)
+            return net
+        # Runtime: a fresh network per chunk (Cython caches its code), state set in place.
+        net = _Network(self.p, self.layout, table)
+        for view, value in net.assignments(state, len(rates), seed, norm_total):
+            view[:] = value
+        net.input_exc.delay = "delay_in"
+        brian2_seed(seed)
+        # Each run covers at least the presentations still needed, so it never
+        # overshoots; the controller decides at the end of each presentation.
+        while int(net.controller.example[0]) < len(rates):
+            remaining = len(rates) - int(net.controller.example[0])
+            net.net.run(remaining * net.period, namespace={})
+        return net
+
+
+def _accepted_counts(net: _Network, p, n_examples, n_presentations) -> np.ndarray:
+    """Per-example counts of the accepted presentation, replaying the repeat rule."""
+    step = np.round(np.asarray(net.exc_mon.t_[:]) / float(p.dt / second)).astype(np.int64)
+    presentation = step // net.steps_total
+    in_input = (step % net.steps_total) < net.steps_input
+    flat = presentation[in_input] * net.layout.n_exc + np.asarray(net.exc_mon.i[:])[in_input]
+    per_presentation = np.bincount(flat, minlength=n_presentations * net.layout.n_exc)
+    per_presentation = per_presentation[: n_presentations * net.layout.n_exc].reshape(
+        n_presentations, net.layout.n_exc
+    )
+    counts = np.zeros((n_examples, net.layout.n_exc), dtype=np.int64)
+    example, intensity = 0, p.start_intensity
+    for row in per_presentation:
+        if row.sum() < p.min_spikes and intensity < p.max_intensity:
+            intensity += p.intensity_step
+        else:
+            counts[example] = row
+            example, intensity = example + 1, p.start_intensity
+    if example != n_examples:
+        raise RuntimeError(
+            f"replaying the repeat rule accepted {example} examples, the simulation "
+            f"{n_examples}: the controller and the spike monitor disagree"
+        )
+    return counts
 
 
 def _progress(total, enabled, desc):

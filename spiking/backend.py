@@ -1,0 +1,235 @@
+"""Where Brian2 networks run: C++ standalone (compiled once, re-run with new data) or runtime.
+
+C++ standalone turns a whole network into one C++ program. spikearena builds each
+network *shape* once and then runs the same binary again and again, passing new data
+and new state through ``device.run(run_args=...)`` (Brian2 >= 2.6), so training an
+epoch or evaluating a test set never recompiles and never re-enters Python per example.
+
+Every build gets a :class:`~brian2.devices.cpp_standalone.device.CPPStandaloneDevice`
+of its own, so one process can hold several compiled networks at once (training and
+test mode of a network, or networks of different sizes) and Brian2's global device
+stays in runtime mode for everything else.
+
+Builds are cached on disk by a key (a hash of the model and its shape, see
+:func:`build_key`) under :func:`cache_root`: the first process to compile a key
+publishes its finished build as ``<key>/template`` (by an atomic rename); every
+process then works in a private copy, ``<key>/proc-<pid>-<n>``, so parallel workers
+never share a directory, and make finds the copied objects up to date (a reuse costs
+seconds, a fresh compile tens of seconds). Private copies are removed at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+from brian2.devices.device import reset_device, set_device
+
+__all__ = [
+    "CACHE_ENV",
+    "StandaloneBuild",
+    "StandaloneUnavailable",
+    "build_key",
+    "cache_root",
+    "compiler_available",
+    "resolve_backend",
+    "standalone_build",
+]
+
+CACHE_ENV = "SPIKEARENA_BUILD_DIR"
+"""Environment variable overriding where compiled Brian2 builds are cached."""
+
+BACKENDS = ("standalone", "runtime")
+
+
+class StandaloneUnavailable(RuntimeError):
+    """C++ standalone cannot run here (no compiler, or the build directory is unusable)."""
+
+
+def cache_root() -> Path:
+    """Directory of cached builds: ``$SPIKEARENA_BUILD_DIR`` or ``~/.cache/spikearena/brian2``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "spikearena" / "brian2"
+
+
+def build_key(*parts) -> str:
+    """A short stable hash of JSON-able parts (model description, shape), plus Brian2's version.
+
+    >>> build_key({"n": 100}) == build_key({"n": 100}) != build_key({"n": 400})
+    True
+    """
+    blob = json.dumps([brian2.__version__, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def compiler_available() -> bool:
+    """Whether a C++ compiler and make run (Brian2's standalone needs both)."""
+    for cmd in (["c++", "--version"], ["make", "--version"]):
+        try:
+            subprocess.run(cmd, capture_output=True, check=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return True
+
+
+def resolve_backend(backend: str) -> str:
+    """``"standalone"`` or ``"runtime"``; "standalone" falls back to runtime with a warning.
+
+    Raises
+    ------
+    ValueError
+        For a backend name other than the two.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be 'standalone' or 'runtime', got {backend!r}")
+    if backend == "standalone" and not compiler_available():
+        warnings.warn(
+            "no working C++ compiler/make found: running Brian2 in runtime mode, which is "
+            "about 10-20x slower for the Diehl & Cook network; install g++ and make "
+            "(e.g. apt-get install g++ make) for C++ standalone",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return "runtime"
+    return backend
+
+
+def _writable_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StandaloneUnavailable(
+            f"cannot create the Brian2 build directory {path}: {err}; set {CACHE_ENV} "
+            "to a writable directory"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise StandaloneUnavailable(
+            f"the Brian2 build directory {path} is not writable; set {CACHE_ENV} to a "
+            "writable directory"
+        )
+    return path
+
+
+_PRIVATE_DIRS: set[Path] = set()
+_COUNTER = itertools.count()
+
+
+@atexit.register
+def _remove_private_dirs() -> None:
+    for path in list(_PRIVATE_DIRS):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class StandaloneBuild:
+    """A compiled standalone network: its device, directory and the caller's handle."""
+
+    key: str
+    device: CPPStandaloneDevice
+    directory: Path
+    handle: object
+    compile_seconds: float
+    """Wall time of code generation + compilation when this process built it."""
+
+    def run(self, run_args: dict) -> float:
+        """Run the binary once with ``run_args``; return the wall time of the run.
+
+        The data files Brian2 writes for ``run_args`` arrays are deleted afterwards
+        (Brian2 would keep every one of them under ``static_arrays/``).
+        """
+        start = time.perf_counter()
+        try:
+            self.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
+        finally:
+            for name in self.device.run_args_arrays:
+                Path(self.directory, "static_arrays", name).unlink(missing_ok=True)
+                Path(self.directory, "static_arrays", name + ".lock").unlink(missing_ok=True)
+        return time.perf_counter() - start
+
+
+_BUILDS: dict[str, StandaloneBuild] = {}
+
+
+def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -> StandaloneBuild:
+    """The compiled network for ``key``, built (or reused from the disk cache) on first use.
+
+    Parameters
+    ----------
+    key
+        Identifies the network's code (see :func:`build_key`).
+    build
+        Called with a fresh standalone device active; creates the Brian2 objects, calls
+        ``device.apply_run_args()`` and ``run`` once, and returns a handle (the objects
+        the caller reads results from). Later calls with the same key return the same
+        :class:`StandaloneBuild` without calling it.
+
+    Raises
+    ------
+    StandaloneUnavailable
+        If the build directory is unusable or compilation fails.
+    """
+    if key in _BUILDS:
+        return _BUILDS[key]
+    root = _writable_dir(cache_root() / key)
+    private = root / f"proc-{os.getpid()}-{next(_COUNTER)}"
+    template = root / "template"
+    shutil.rmtree(private, ignore_errors=True)
+    if template.is_dir():
+        shutil.copytree(template, private, symlinks=True)  # copy2 keeps mtimes: no rebuild
+    _PRIVATE_DIRS.add(private)
+
+    device = CPPStandaloneDevice()
+    start = time.perf_counter()
+    set_device(device, build_on_run=False, directory=str(private))
+    try:
+        handle = build(device)
+        device.build(directory=str(private), compile=True, run=False, with_output=False)
+    except Exception as err:  # noqa: BLE001 - Brian2 raises plain RuntimeError/OSError here
+        raise StandaloneUnavailable(
+            f"building the Brian2 network in {private} failed: {err}"
+        ) from err
+    finally:
+        reset_device()
+    seconds = time.perf_counter() - start
+    if not template.exists():
+        _publish(private, template)
+    _BUILDS[key] = StandaloneBuild(key, device, private, handle, seconds)
+    return _BUILDS[key]
+
+
+def _publish(private: Path, template: Path) -> None:
+    """Copy a finished build to ``template`` atomically (first writer wins)."""
+    staging = Path(tempfile.mkdtemp(dir=template.parent, prefix=".template-"))
+    try:
+        shutil.copytree(private, staging / "build", symlinks=True, ignore=_not_code)
+        os.rename(staging / "build", template)
+    except OSError:
+        pass  # another process published first, or the disk is full: not needed to run
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _not_code(directory, names):
+    return [n for n in names if n == "results" or n.startswith("init_")]
+
+
+def forget_builds() -> None:
+    """Drop this process's compiled networks (their directories are removed at exit)."""
+    _BUILDS.clear()
