@@ -124,8 +124,9 @@ def write_report(out: Path, config, task, summary, evaluations, env) -> Path:
         "## Provenance",
         "",
         f"- git commit `{git['commit']}`" + (" (uncommitted changes)" if git.get("dirty") else ""),
-        f"- Brian2 device {env['brian2_device']}, "
-        f"code generation target {env['brian2_codegen_target']}",
+        f"- Brian2: spiking models ran in {env.get('spiking_backend', 'an unrecorded')} mode "
+        "(`standalone`: compiled C++, `spiking/backend.py`); runtime device "
+        f"{env['brian2_device']}, code generation target {env['brian2_codegen_target']}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
         f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
         "- files: `results.csv` (tidy: one row per model x task x seed x metric), `summary.csv`, "

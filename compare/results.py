@@ -117,7 +117,7 @@ def _git_commit() -> dict:
 
 
 def environment() -> dict:
-    """Versions, git commit, Brian2 device and code-generation target, and the machine."""
+    """Versions, git commit, Brian2 backend, device and code-generation target, the machine."""
     import brian2
 
     versions = {}
@@ -131,10 +131,15 @@ def environment() -> dict:
         target = device.code_object_class().class_name
     except (AttributeError, NotImplementedError, ValueError):  # e.g. no working compiler
         target = str(brian2.prefs.codegen.target)
+    from spiking.backend import compiler_available
+
     return {
         "versions": versions,
         "python": platform.python_version(),
         "git": _git_commit(),
+        # Spiking models run in C++ standalone by default (spiking.backend), in runtime
+        # mode when no compiler works; brian2_device is the global (runtime) device.
+        "spiking_backend": "standalone" if compiler_available() else "runtime",
         "brian2_device": type(device).__name__,
         "brian2_codegen_target": target,
         "platform": platform.platform(),
