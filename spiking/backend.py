@@ -29,7 +29,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from brian2.devices.device import reset_device, set_device
 
 __all__ = [
+    "BACKENDS",
     "CACHE_ENV",
     "StandaloneBuild",
     "StandaloneUnavailable",
@@ -145,23 +145,19 @@ class StandaloneBuild:
     device: CPPStandaloneDevice
     directory: Path
     handle: object
-    compile_seconds: float
-    """Wall time of code generation + compilation when this process built it."""
 
-    def run(self, run_args: dict) -> float:
-        """Run the binary once with ``run_args``; return the wall time of the run.
+    def run(self, run_args: dict) -> None:
+        """Run the binary once with ``run_args``.
 
         The data files Brian2 writes for ``run_args`` arrays are deleted afterwards
         (Brian2 would keep every one of them under ``static_arrays/``).
         """
-        start = time.perf_counter()
         try:
             self.device.run(directory=str(self.directory), with_output=False, run_args=run_args)
         finally:
             for name in self.device.run_args_arrays:
                 Path(self.directory, "static_arrays", name).unlink(missing_ok=True)
                 Path(self.directory, "static_arrays", name + ".lock").unlink(missing_ok=True)
-        return time.perf_counter() - start
 
 
 _BUILDS: dict[str, StandaloneBuild] = {}
@@ -196,7 +192,6 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
     _PRIVATE_DIRS.add(private)
 
     device = CPPStandaloneDevice()
-    start = time.perf_counter()
     set_device(device, build_on_run=False, directory=str(private))
     try:
         handle = build(device)
@@ -207,10 +202,9 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
         ) from err
     finally:
         reset_device()
-    seconds = time.perf_counter() - start
     if not template.exists():
         _publish(private, template)
-    _BUILDS[key] = StandaloneBuild(key, device, private, handle, seconds)
+    _BUILDS[key] = StandaloneBuild(key, device, private, handle)
     return _BUILDS[key]
 
 
@@ -228,8 +222,3 @@ def _publish(private: Path, template: Path) -> None:
 
 def _not_code(directory, names):
     return [n for n in names if n == "results" or n.startswith("init_")]
-
-
-def forget_builds() -> None:
-    """Drop this process's compiled networks (their directories are removed at exit)."""
-    _BUILDS.clear()

@@ -72,7 +72,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from spiking.backend import build_key, resolve_backend, standalone_build
+from spiking.backend import BACKENDS, build_key, resolve_backend, standalone_build
 from spiking.neurons import (
     AdaptiveThreshold,
     DiehlCookExcitatory,
@@ -336,7 +336,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             isinstance(self.n_label, (int, np.integer)) and self.n_label > 0
         ):
             raise ValueError(f"n_label must be a positive integer or None, got {self.n_label!r}")
-        if self.backend not in ("standalone", "runtime"):
+        if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
             raise ValueError(
@@ -460,6 +460,12 @@ class _Layout:
     rows: int = CHUNK_ROWS
 
 
+def _presentation_steps(p: DiehlCook2015Params) -> tuple[int, int]:
+    """Time steps of a presentation's input period and of the whole presentation."""
+    steps_input = int(round(float(p.input_time / p.dt)))
+    return steps_input, steps_input + int(round(float(p.rest_time / p.dt)))
+
+
 def _stop_function():
     """A Brian2 Function ``stop_run(flag)`` that ends a standalone run when flag > 0.
 
@@ -485,15 +491,15 @@ class _Network:
     """The Brian2 objects of one Diehl & Cook network layout, built under the active device.
 
     Everything that varies between runs (rates, weights, delays, theta, the dynamic
-    state, the number of examples, the seed) is a variable that :meth:`load` sets, so
+    state, the number of examples, the seed) is a variable set per run (see
+    :meth:`assignments`), so
     one standalone build serves every run of its layout.
     """
 
     def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None):
         self.p, self.layout = p, layout
         dt = p.dt
-        self.steps_input = int(round(float(p.input_time / dt)))
-        self.steps_total = self.steps_input + int(round(float(p.rest_time / dt)))
+        self.steps_input, self.steps_total = _presentation_steps(p)
         self.period = self.steps_total * dt
         n_input, n_exc, learning = layout.n_input, layout.n_exc, layout.learning
         fast = layout.stdp_form == "last-spike"
@@ -600,7 +606,7 @@ class _Network:
             }
         else:
             syn = diehl_cook_stdp(p.stdp, learning=learning)
-        syn["model"] += "\ndelay_in : second  # axonal delay, applied by load()\n"
+        syn["model"] += "\ndelay_in : second  # axonal delay, copied to `delay` before each run\n"
         if learning:
             syn["model"] += "wsum_post = w : 1 (summed)\nnorm_total : 1 (shared)\n"
         self.input_exc = Synapses(self.input, self.exc, **syn, dt=dt, name="dc_input_exc")
@@ -796,7 +802,7 @@ class _Pass:
             input_spikes=totals["input"],
             excitatory_spikes=totals["exc"],
             inhibitory_spikes=totals["inh"],
-            steps_per_presentation=self._steps_total(),
+            steps_per_presentation=_presentation_steps(self.p)[1],
             run_seconds=time.perf_counter() - started,
             compile_seconds=self.compile_seconds,
         )
@@ -806,10 +812,6 @@ class _Pass:
             state["input_exc", "w"].reshape(n_input, n_exc),
             state["exc", "theta"].copy(),
         )
-
-    def _steps_total(self):
-        p = self.p
-        return int(round(float((p.input_time + p.rest_time) / p.dt)))
 
     def _run_chunk(self, rates, state, seed, norm_total) -> _Network:
         table = _rate_table(rates, self.layout.rows)
