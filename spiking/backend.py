@@ -127,6 +127,19 @@ def _writable_dir(path: Path) -> Path:
     return path
 
 
+_PEAK_RSS_FILE = "peak_rss_kb"
+# The binary's own high-water mark (VmHWM belongs to the exec'd image; getrusage of a
+# child forked from a large Python process would include the parent's pages).
+_WRITE_PEAK_RSS = f"""
+{{
+    std::ifstream status("/proc/self/status");
+    std::ofstream out(brian::results_dir + "{_PEAK_RSS_FILE}");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) out << line.substr(6) << std::endl;
+}}
+"""
+
 _PRIVATE_DIRS: set[Path] = set()
 _COUNTER = itertools.count()
 
@@ -147,7 +160,7 @@ class StandaloneBuild:
     handle: object
 
     def run(self, run_args: dict) -> None:
-        """Run the binary once with ``run_args``.
+        """Run the binary once with ``run_args`` (see :attr:`peak_rss_mb` afterwards).
 
         The data files Brian2 writes for ``run_args`` arrays are deleted afterwards
         (Brian2 would keep every one of them under ``static_arrays/``).
@@ -158,6 +171,15 @@ class StandaloneBuild:
             for name in self.device.run_args_arrays:
                 Path(self.directory, "static_arrays", name).unlink(missing_ok=True)
                 Path(self.directory, "static_arrays", name + ".lock").unlink(missing_ok=True)
+
+    @property
+    def peak_rss_mb(self) -> float | None:
+        """Peak resident memory of the last run of the binary (Linux ``VmHWM``), in MB."""
+        try:
+            kb = Path(self.directory, "results", _PEAK_RSS_FILE).read_text().split()[0]
+        except (OSError, IndexError):
+            return None
+        return float(kb) / 1024
 
 
 _BUILDS: dict[str, StandaloneBuild] = {}
@@ -195,6 +217,7 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
     set_device(device, build_on_run=False, directory=str(private))
     try:
         handle = build(device)
+        device.insert_code("after_end", _WRITE_PEAK_RSS)
         device.build(directory=str(private), compile=True, run=False, with_output=False)
     except Exception as err:  # noqa: BLE001 - Brian2 raises plain RuntimeError/OSError here
         raise StandaloneUnavailable(

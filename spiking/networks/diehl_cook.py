@@ -46,9 +46,13 @@ inputs the rule is the identity. Inputs are Bernoulli per time step
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import math
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from brian2 import (
@@ -161,6 +165,8 @@ class Presentations:
     """Wall time of the pass (every simulation run and the work between them)."""
     compile_seconds: float = 0.0
     """Wall time spent generating and compiling code for this pass (0 when cached)."""
+    peak_rss_mb: float | None = None
+    """Largest peak memory of the simulation binary over the pass's runs (standalone)."""
 
 
 class DiehlCook2015(ClassifierMixin, BaseEstimator):
@@ -273,6 +279,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             "train_seconds": sum(r.run_seconds for r in train),
             "label_seconds": labelling.run_seconds,
             "compile_seconds": sum(r.compile_seconds for r in [*train, labelling]),
+            "peak_rss_mb": max((r.peak_rss_mb or 0.0 for r in [*train, labelling]), default=0.0)
+            or None,
         }
         return self
 
@@ -460,6 +468,19 @@ class _Layout:
     rows: int = CHUNK_ROWS
 
 
+@functools.cache
+def _code_version() -> str:
+    """Hash of the sources that generate the network's code, part of every build key,
+    so a cached build from an older version of this code is never reused."""
+    import spiking.neurons
+    import spiking.plasticity
+
+    digest = hashlib.sha256()
+    for module in (spiking.neurons, spiking.plasticity, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _presentation_steps(p: DiehlCook2015Params) -> tuple[int, int]:
     """Time steps of a presentation's input period and of the whole presentation."""
     steps_input = int(round(float(p.input_time / p.dt)))
@@ -496,13 +517,16 @@ class _Network:
     one standalone build serves every run of its layout.
     """
 
-    def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None):
+    def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None, prefix="dc"):
         self.p, self.layout = p, layout
         dt = p.dt
         self.steps_input, self.steps_total = _presentation_steps(p)
         self.period = self.steps_total * dt
         n_input, n_exc, learning = layout.n_input, layout.n_exc, layout.learning
         fast = layout.stdp_form == "last-spike"
+        # Named clocks and objects: the generated code (and so the build cache) must
+        # not depend on which other Brian2 objects this process created before.
+        clock = Clock(dt=dt, name=f"{prefix}_clock")
 
         # The controller: one neuron that counts the steps of a presentation, switches
         # the input off after input_time and, at the end of the rest, repeats the
@@ -546,17 +570,19 @@ class _Network:
             seed : integer
             stopped : 1
             """,
-            dt=dt,
-            name="dc_controller",
+            clock=clock,
+            name=f"{prefix}_controller",
             namespace=namespace,
         )
         self.controller.intensity = p.start_intensity
         self.controller.input_on = 1
-        self.controller.run_regularly(decide, when="end", name="dc_controller_decide")
+        self.controller.run_regularly(
+            decide, clock=clock, when="end", name=f"{prefix}_controller_decide"
+        )
 
         if table is None:
             table = np.zeros((layout.rows, n_input))
-        self.stimulus = TimedArray(table * Hz, dt=1 * second, name="dc_stimulus")
+        self.stimulus = TimedArray(table * Hz, dt=1 * second, name=f"{prefix}_stimulus")
         self.input = NeuronGroup(
             n_input,
             """
@@ -570,8 +596,8 @@ class _Network:
                 "input_on > 0 and stimulus(example * second, i) > 0 * Hz"
                 " and rand() < intensity * stimulus(example * second, i) * dt"
             ),
-            dt=dt,
-            name="dc_input",
+            clock=clock,
+            name=f"{prefix}_input",
             namespace={"stimulus": self.stimulus},
         )
         to_controller = np.zeros(n_input, dtype=int)
@@ -587,8 +613,10 @@ class _Network:
                 )
                 exc["reset"] += "\npost1 = 1\npost2 = 1"
                 exc["namespace"].update(tau_post1=p.stdp.tau_post1, tau_post2=p.stdp.tau_post2)
-        self.exc = NeuronGroup(n_exc, **exc, dt=dt, name="dc_excitatory")
-        self.inh = NeuronGroup(n_exc, **conductance_lif(p.inhibitory), dt=dt, name="dc_inhibitory")
+        self.exc = NeuronGroup(n_exc, **exc, clock=clock, name=f"{prefix}_excitatory")
+        self.inh = NeuronGroup(
+            n_exc, **conductance_lif(p.inhibitory), clock=clock, name=f"{prefix}_inhibitory"
+        )
 
         if learning and fast:
             syn = {
@@ -609,7 +637,9 @@ class _Network:
         syn["model"] += "\ndelay_in : second  # axonal delay, copied to `delay` before each run\n"
         if learning:
             syn["model"] += "wsum_post = w : 1 (summed)\nnorm_total : 1 (shared)\n"
-        self.input_exc = Synapses(self.input, self.exc, **syn, dt=dt, name="dc_input_exc")
+        self.input_exc = Synapses(
+            self.input, self.exc, **syn, clock=clock, name=f"{prefix}_input_exc"
+        )
         self.input_exc.connect()  # all-to-all; synapse k = (i, j) in row-major order
 
         if learning:
@@ -617,23 +647,34 @@ class _Network:
             # on the presentation clock instead of every step (same result, far cheaper),
             # then rescale the column to norm_total.
             updater = self.input_exc.summed_updaters["wsum_post"]
-            updater._clock = Clock(dt=self.period, name="dc_presentation_clock")
+            presentation_clock = Clock(dt=self.period, name=f"{prefix}_presentation_clock")
+            updater._clock = presentation_clock
             updater.when, updater.order = "start", 1
             self.input_exc.run_regularly(
                 "w = w * norm_total / (wsum_post + int(wsum_post == 0))",
-                dt=self.period,
+                clock=presentation_clock,
                 when="start",
                 order=2,
-                name="dc_normalise",
+                name=f"{prefix}_normalise",
             )
 
         self.exc_inh = Synapses(
-            self.exc, self.inh, "w : 1", on_pre="ge_post += w", dt=dt, name="dc_exc_inh"
+            self.exc,
+            self.inh,
+            "w : 1",
+            on_pre="ge_post += w",
+            clock=clock,
+            name=f"{prefix}_exc_inh",
         )
         self.exc_inh.connect(j="i")
         self.exc_inh.w = p.w_exc_inh
         self.inh_exc = Synapses(
-            self.inh, self.exc, "w : 1", on_pre="gi_post += w", dt=dt, name="dc_inh_exc"
+            self.inh,
+            self.exc,
+            "w : 1",
+            on_pre="gi_post += w",
+            clock=clock,
+            name=f"{prefix}_inh_exc",
         )
         self.inh_exc.connect(condition="i != j")
         self.inh_exc.w = p.w_inh_exc
@@ -641,14 +682,14 @@ class _Network:
             self.exc,
             self.controller,
             on_pre="count_post += int(input_on_post > 0)",
-            dt=dt,
-            name="dc_exc_count",
+            clock=clock,
+            name=f"{prefix}_exc_count",
         )
         self.exc_count.connect()
 
-        self.input_mon = SpikeMonitor(self.input, record=False, name="dc_input_spikes")
-        self.inh_mon = SpikeMonitor(self.inh, record=False, name="dc_inh_spikes")
-        self.exc_mon = SpikeMonitor(self.exc, name="dc_exc_spikes")
+        self.input_mon = SpikeMonitor(self.input, record=False, name=f"{prefix}_input_spikes")
+        self.inh_mon = SpikeMonitor(self.inh, record=False, name=f"{prefix}_inh_spikes")
+        self.exc_mon = SpikeMonitor(self.exc, name=f"{prefix}_exc_spikes")
         self.net = Network(
             self.controller,
             self.input,
@@ -661,7 +702,7 @@ class _Network:
             self.input_mon,
             self.inh_mon,
             self.exc_mon,
-            name="dc_network",
+            name=f"{prefix}_network",
         )
 
     # -- state --------------------------------------------------------------------------
@@ -746,16 +787,18 @@ class _Pass:
         self.build = None
         self.compile_seconds = 0.0
         if self.layout.standalone:
-            key = build_key("diehl-cook-2015", describe(p), dataclasses.asdict(self.layout))
+            key = build_key(
+                "diehl-cook-2015", _code_version(), describe(p), dataclasses.asdict(self.layout)
+            )
             start = time.perf_counter()
-            self.build = standalone_build(key, self._build_standalone)
+            self.build = standalone_build(key, lambda device: self._build_standalone(device, key))
             self.compile_seconds = time.perf_counter() - start
             self.net = self.build.handle
         else:
             self.net = None
 
-    def _build_standalone(self, device):
-        net = _Network(self.p, self.layout)
+    def _build_standalone(self, device, key):
+        net = _Network(self.p, self.layout, prefix=f"dc_{key[:8]}")
         device.apply_run_args()
         net.input_exc.delay = "delay_in"  # after run_args: delays come with each run
         seed_array = device.get_array_name(net.controller.variables["seed"])
@@ -774,6 +817,7 @@ class _Pass:
         state = _initial_state(self.p, self.layout, weights, delays, theta)
         counts = np.zeros((n, self.layout.n_exc), dtype=np.int64)
         totals = dict(presentations=0, input=0, exc=0, inh=0)
+        peak_rss = None
         bar = _progress(n, progress, desc)
         rng = np.random.default_rng(seed)
         for start in range(0, n, self.layout.rows):
@@ -793,7 +837,12 @@ class _Pass:
             totals["input"] += int(net.input_mon.num_spikes)
             totals["exc"] += int(net.exc_mon.num_spikes)
             totals["inh"] += int(net.inh_mon.num_spikes)
+            if self.build is not None and self.build.peak_rss_mb is not None:
+                peak_rss = max(peak_rss or 0.0, self.build.peak_rss_mb)
             bar.update(len(chunk))
+            # A runtime network must be gone before the next chunk builds its own, or
+            # Brian2 renames the new objects (dc_input_1, ...) and Cython recompiles.
+            del net
         bar.close()
         result = Presentations(
             counts=counts,
@@ -805,6 +854,7 @@ class _Pass:
             steps_per_presentation=_presentation_steps(self.p)[1],
             run_seconds=time.perf_counter() - started,
             compile_seconds=self.compile_seconds,
+            peak_rss_mb=peak_rss,
         )
         n_input, n_exc = self.layout.n_input, self.layout.n_exc
         return (
