@@ -379,3 +379,51 @@ def test_n100_learns_fashion_mnist_classes():
         own.append(r[c])
         other.append(np.mean([r[k] for k in range(10) if k != c]))
     assert np.mean(own) > np.mean(other) + FASHION_RF_MARGIN
+
+
+def test_save_load_round_trip_and_resume(tmp_path):
+    X, y, X_test, _ = _digits(n_train=20, n_test=6)
+    model = DiehlCook2015(n_excitatory=N, random_state=4).fit(X, y)
+    path = model.save(tmp_path / "dc.npz")
+    loaded = DiehlCook2015.load(path)
+    for name in ("weights_", "delays_", "theta_", "assignments_", "classes_"):
+        assert np.array_equal(getattr(loaded, name), getattr(model, name)), name
+    assert loaded.get_params()["n_excitatory"] == N
+    assert loaded._params() == model._params()
+    # The same state and the same next seed: identical predictions.
+    assert np.array_equal(loaded.spike_counts(X_test), model.spike_counts(X_test))
+    # Resuming: one more epoch continues from the saved weights.
+    before = loaded.weights_.copy()
+    loaded.partial_fit(X, y)
+    assert loaded.fit_stats_["train_examples"] == 2 * len(X)
+    assert not np.array_equal(loaded.weights_, before)
+    with pytest.raises(ValueError, match=r"labels \[9\] were not seen"):
+        loaded.partial_fit(X[:2], [9, 9])
+
+
+def test_corrupt_or_missing_state_is_a_clear_error_and_save_is_atomic(tmp_path, monkeypatch):
+    X, y, _, _ = _digits(n_train=10, n_test=1)
+    model = DiehlCook2015(n_excitatory=N, random_state=0).fit(X, y)
+    path = model.save(tmp_path / "dc.npz")
+    good = path.read_bytes()
+    with pytest.raises(FileNotFoundError, match="no saved model"):
+        DiehlCook2015.load(tmp_path / "absent.npz")
+    path.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="corrupt or truncated"):
+        DiehlCook2015.load(path)
+    with pytest.raises(ValueError, match=r"\.npz file"):
+        model.save(tmp_path / "dc.pkl")
+    # A failing write leaves the previous file as it was and no temporary file behind.
+    path.write_bytes(good)
+
+    class Boom(Exception):
+        pass
+
+    def fail(*args, **kwargs):
+        raise Boom
+
+    monkeypatch.setattr(np, "savez", fail)
+    with pytest.raises(Boom):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dc.npz"]

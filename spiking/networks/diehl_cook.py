@@ -85,6 +85,7 @@ from spiking.neurons import (
 )
 from spiking.params import default, describe
 from spiking.plasticity import DiehlCookSTDP, diehl_cook_stdp
+from spiking.state import FORMAT_VERSION, params_from_json, params_to_json, read_npz, write_npz
 
 __all__ = ["DiehlCook2015", "DiehlCook2015Params", "Presentations"]
 
@@ -240,6 +241,32 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Learn the weights with STDP on X (labels unused), then assign neuron labels."""
+        X, y_index, label_seed = self._initialise(X, y)
+        return self._learn(X, y_index, self.epochs, label_seed=label_seed)
+
+    def partial_fit(self, X, y):
+        """One more STDP epoch on X from the current state, then assign labels again.
+
+        Resumes training (for instance of a model from :meth:`load`); an unfitted model
+        is initialised as :meth:`fit` does and trained for one epoch. Labels must be
+        among ``classes_``.
+        """
+        if not hasattr(self, "assignments_"):
+            X, y_index, label_seed = self._initialise(X, y)
+            return self._learn(X, y_index, 1, label_seed=label_seed)
+        X, y = validate_data(self, X, y, dtype=np.float64, reset=False)
+        _check_unit_interval(X)
+        check_classification_targets(y)
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"labels {unseen.tolist()} were not seen in fit (classes {self.classes_.tolist()})"
+            )
+        y_index = np.searchsorted(self.classes_, y)
+        return self._learn(X, y_index, 1, label_seed=self._brian_seed)
+
+    def _initialise(self, X, y):
+        """Check the data, draw the initial weights, delays and theta; (X, y_index, seed)."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         _check_unit_interval(X)
         check_classification_targets(y)
@@ -255,34 +282,99 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.delays_ = rng.random((n_input, n_exc)) * float(p.max_input_delay / second)
         self.theta_ = np.full(n_exc, float(p.threshold.theta_init / volt))
         self._brian_seed = int(rng.integers(2**31 - 1))
+        self.fit_stats_ = {}
+        return X, y_index, int(rng.integers(2**31 - 1))
 
+    def _learn(self, X, y_index, epochs, *, label_seed):
         train = []
-        for epoch in range(self.epochs):
+        for epoch in range(epochs):
             result = self._present(X, learning=True, desc=f"STDP epoch {epoch + 1}")
             train.append(result)
 
         label_idx = np.arange(len(X))
         if self.n_label is not None and self.n_label < len(X):
             label_idx, _ = train_test_split(
-                label_idx,
-                train_size=self.n_label,
-                stratify=y_index,
-                random_state=rng.integers(2**31 - 1),
+                label_idx, train_size=self.n_label, stratify=y_index, random_state=label_seed
             )
         labelling = self._present(X[label_idx], learning=False, desc="labelling")
         self.assignments_ = assign_labels(labelling.counts, y_index[label_idx], len(self.classes_))
+        previous = self.fit_stats_
+        passes = [*train, labelling]
         self.fit_stats_ = {
-            "train_presentations": sum(r.n_presentations for r in train),
-            "train_examples": sum(r.n_examples for r in train),
+            "train_presentations": previous.get("train_presentations", 0)
+            + sum(r.n_presentations for r in train),
+            "train_examples": previous.get("train_examples", 0) + sum(r.n_examples for r in train),
             "label_presentations": labelling.n_presentations,
             "label_examples": labelling.n_examples,
             "train_seconds": sum(r.run_seconds for r in train),
             "label_seconds": labelling.run_seconds,
-            "compile_seconds": sum(r.compile_seconds for r in [*train, labelling]),
-            "peak_rss_mb": max((r.peak_rss_mb or 0.0 for r in [*train, labelling]), default=0.0)
-            or None,
+            "compile_seconds": sum(r.compile_seconds for r in passes),
+            "peak_rss_mb": max((r.peak_rss_mb or 0.0 for r in passes), default=0.0) or None,
         }
         return self
+
+    # -- saving and loading ----------------------------------------------------------
+
+    _SAVED_ARRAYS = ("weights_", "delays_", "theta_", "assignments_", "classes_")
+
+    def save(self, path) -> Path:
+        """Write the trained network to ``path`` (.npz), atomically.
+
+        Weights, delays, theta, assignments and classes as arrays; the
+        hyperparameters, the parameter dataclass (SI values with units) and the fit
+        statistics as JSON. :meth:`load` reads it back; :meth:`partial_fit` resumes
+        training from it.
+        """
+        check_is_fitted(self, "assignments_")
+        if self.classes_.dtype == object:
+            raise ValueError("cannot save class labels of dtype object; use numbers or str")
+        hyper = {k: v for k, v in self.get_params().items() if k != "params"}
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "estimator": type(self).__name__,
+            "hyperparameters": hyper,
+            "params": params_to_json(self._params()),
+            "fit_stats": self.fit_stats_,
+            "brian_seed": self._brian_seed,
+        }
+        arrays = {name: getattr(self, name) for name in self._SAVED_ARRAYS}
+        return write_npz(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path) -> DiehlCook2015:
+        """A fitted DiehlCook2015 from a file written by :meth:`save`.
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no file at ``path``.
+        ValueError
+            If the file is corrupt, truncated, of another format version, or its arrays
+            do not fit together.
+        """
+        arrays, meta = read_npz(path, list(cls._SAVED_ARRAYS))
+        if meta.get("estimator") != cls.__name__:
+            raise ValueError(f"{path} holds a {meta.get('estimator')!r}, not a {cls.__name__}")
+        try:
+            params = params_from_json(DiehlCook2015Params, meta["params"])
+            model = cls(params=params, **meta["hyperparameters"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"{path}: unreadable parameters: {err}") from None
+        for name in cls._SAVED_ARRAYS:
+            setattr(model, name, arrays[name])
+        n_input, n_exc = model.weights_.shape
+        shapes_ok = (
+            model.delays_.shape == (n_input, n_exc)
+            and model.theta_.shape == (n_exc,)
+            and model.assignments_.shape == (n_exc,)
+            and n_exc == model.n_excitatory
+        )
+        if not shapes_ok:
+            raise ValueError(f"{path}: the saved arrays' shapes do not fit together")
+        model.n_features_in_ = n_input
+        model.fit_stats_ = meta.get("fit_stats", {})
+        model._brian_seed = int(meta["brian_seed"])
+        return model
 
     def predict(self, X):
         """Class of each example: the class whose assigned neurons fire most on average."""
