@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-WARMUP_EXAMPLES = 2
+WARMUP_EXAMPLES = 20  # enough for two classes, which labelling needs
 
 
 def _data(digits: bool):
@@ -65,8 +65,10 @@ def _in_subprocess(n_exc, backend, examples, digits) -> tuple[dict, float]:
     cmd = [sys.executable, __file__, "--measure", str(n_exc), backend, str(examples)]
     cmd += ["--digits"] if digits else []
     start = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1]), time.perf_counter() - start
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"measuring N = {n_exc} ({backend}) failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
 
 
 def main(argv=None) -> int:
