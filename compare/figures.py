@@ -14,7 +14,16 @@ matplotlib.use("Agg")  # files only; no screen needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-__all__ = ["ARM_COLOURS", "plot_accuracy", "plot_confusion", "plot_receptive_fields", "save"]
+__all__ = [
+    "ARM_COLOURS",
+    "plot_accuracy",
+    "plot_confusion",
+    "plot_receptive_fields",
+    "plot_spike_raster",
+    "plot_training_history",
+    "plot_weight_evolution",
+    "save",
+]
 
 ARM_COLOURS = {"spiking": "#c0392b", "artificial": "#2c6fbb"}
 """One colour per arm, used in every figure."""
@@ -110,6 +119,116 @@ def plot_receptive_fields(weights, shape, *, max_fields=100, fig=None):
     ax.set_axis_off()
     fig.colorbar(image, ax=ax, shrink=0.8, label="weight")
     return ax
+
+
+def plot_training_history(history, *, fig=None):
+    """Threshold, repeats and memory over training, from a DiehlCook2015 ``history_``.
+
+    Three panels against training examples: the adaptive threshold theta (median and
+    10-90 % band over neurons, in mV), the presentations per example in each chunk
+    (1 = no repeats), and memory (the simulation binary's peak per chunk and the Python
+    process's resident set after it).
+    """
+    examples = np.asarray(history["examples"])
+    fig = fig or plt.figure(figsize=(9.0, 2.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    theta = 1e3 * np.asarray(history["theta"])
+    lo, mid, hi = np.percentile(theta, [10, 50, 90], axis=1)
+    colour = ARM_COLOURS["spiking"]
+    axes[0].fill_between(examples, lo, hi, color=colour, alpha=0.25, lw=0, label="10-90 %")
+    axes[0].plot(examples, mid, color=colour, label="median")
+    axes[0].set_ylabel("theta (mV)")
+    axes[0].legend(fontsize=7, frameon=False)
+    per_chunk = np.diff(np.concatenate([[0], history["presentations"]])) / np.diff(
+        np.concatenate([[0], examples])
+    )
+    axes[1].plot(examples, per_chunk, color=colour)
+    axes[1].set_ylabel("presentations per example")
+    axes[2].plot(examples, history["binary_peak_rss_mb"], color=colour, label="binary (peak)")
+    axes[2].plot(examples, history["process_rss_mb"], color="#555555", label="Python (RSS)")
+    axes[2].set_ylabel("memory (MB)")
+    axes[2].set_ylim(bottom=0)
+    axes[2].legend(fontsize=7, frameon=False)
+    for ax in axes:
+        ax.set_xlabel("training examples")
+        ax.spines[["top", "right"]].set_visible(False)
+    return axes
+
+
+def plot_weight_evolution(weights, examples, shape, *, neurons=None, fig=None):
+    """Receptive fields of a few neurons (columns) at successive snapshots (rows).
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_snapshots, n_features, n_neurons)
+    examples : sequence of int
+        Training examples seen at each snapshot (row labels).
+    shape : tuple of int
+        Image shape of one input.
+    neurons : sequence of int or None
+        Which neurons to show; None shows the first 10.
+    """
+    weights = np.asarray(weights)
+    neurons = list(range(min(10, weights.shape[2]))) if neurons is None else list(neurons)
+    rows, cols = len(weights), len(neurons)
+    fig = fig or plt.figure(figsize=(0.7 * cols + 1.2, 0.7 * rows + 0.3), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
+    vmax = float(weights[:, :, neurons].max()) or 1.0
+    for r in range(rows):
+        for c, j in enumerate(neurons):
+            ax = axes[r, c]
+            ax.imshow(
+                weights[r, :, j].reshape(shape),
+                cmap="hot_r",
+                vmin=0,
+                vmax=vmax,
+                interpolation="nearest",
+            )
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == 0:
+                ax.set_ylabel(f"{examples[r]:,}", fontsize=7, rotation=0, ha="right", va="center")
+            if r == 0:
+                ax.set_title(f"#{j}", fontsize=7)
+    return axes
+
+
+def plot_spike_raster(groups, *, input_time=None, duration=None, sizes=None, fig=None):
+    """Spike raster of one presentation: one panel per group, time on a shared axis.
+
+    Parameters
+    ----------
+    groups : dict of str -> (times in seconds, neuron indices)
+        In drawing order, top to bottom (e.g. input, excitatory, inhibitory).
+    input_time : float or None
+        End of the input period in seconds, drawn as a dashed line.
+    duration : float or None
+        Seconds shown (the whole presentation, rest included); None fits the spikes.
+    sizes : dict of str -> int, optional
+        Neurons per group, to show the whole index range.
+    """
+    fig = fig or plt.figure(figsize=(7.0, 1.2 + 1.3 * len(groups)), layout="constrained")
+    axes = fig.subplots(len(groups), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (name, (times, indices)) in zip(axes, groups.items(), strict=True):
+        dense = len(times) > 500
+        ax.scatter(
+            1e3 * np.asarray(times),
+            indices,
+            s=2 if dense else 12,
+            marker="|",
+            color="black",
+            lw=0.6 if dense else 1.2,
+        )
+        if sizes and name in sizes:
+            ax.set_ylim(-0.5, sizes[name] - 0.5)
+        if duration is not None:
+            ax.set_xlim(0, 1e3 * duration)
+        ax.set_ylabel(f"{name}\n({len(times)} spikes)", fontsize=8)
+        if input_time is not None:
+            ax.axvline(1e3 * input_time, color="#888888", ls="--", lw=0.8)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[-1].set_xlabel("time (ms)")
+    return axes
 
 
 def save(fig, path: Path) -> list[Path]:

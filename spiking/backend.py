@@ -46,6 +46,7 @@ __all__ = [
     "build_key",
     "cache_root",
     "compiler_available",
+    "process_rss_mb",
     "resolve_backend",
     "standalone_build",
 ]
@@ -245,3 +246,15 @@ def _publish(private: Path, template: Path) -> None:
 
 def _not_code(directory, names):
     return [n for n in names if n == "results" or n.startswith("init_")]
+
+
+def process_rss_mb() -> float | None:
+    """Resident memory of this (Python) process now (Linux ``VmRSS``), in MB; None elsewhere."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None

@@ -76,7 +76,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from spiking.backend import BACKENDS, build_key, resolve_backend, standalone_build
+from spiking.backend import (
+    BACKENDS,
+    build_key,
+    process_rss_mb,
+    resolve_backend,
+    standalone_build,
+)
 from spiking.neurons import (
     AdaptiveThreshold,
     DiehlCookExcitatory,
@@ -87,7 +93,7 @@ from spiking.params import default, describe
 from spiking.plasticity import DiehlCookSTDP, diehl_cook_stdp
 from spiking.state import FORMAT_VERSION, params_from_json, params_to_json, read_npz, write_npz
 
-__all__ = ["DiehlCook2015", "DiehlCook2015Params", "Presentations"]
+__all__ = ["DiehlCook2015", "DiehlCook2015Params", "Presentations", "SpikeRaster"]
 
 REFERENCE_INPUTS = 784
 """Input size (28 x 28 MNIST) for which the paper's constants were chosen."""
@@ -170,6 +176,25 @@ class Presentations:
     """Largest peak memory of the simulation binary over the pass's runs (standalone)."""
 
 
+@dataclass(frozen=True)
+class SpikeRaster:
+    """Spikes of one example (see :meth:`DiehlCook2015.spike_raster`): (times in s, indices)."""
+
+    input: tuple[np.ndarray, np.ndarray]
+    excitatory: tuple[np.ndarray, np.ndarray]
+    inhibitory: tuple[np.ndarray, np.ndarray]
+    input_time: float
+    """Seconds of input at the start of each presentation."""
+    presentation_time: float
+    """Seconds of one presentation (input and rest)."""
+    n_presentations: int
+    """1, or more when the example was repeated at a higher intensity."""
+
+    def groups(self) -> dict:
+        """The three groups in drawing order, for :func:`compare.figures.plot_spike_raster`."""
+        return {"input": self.input, "excitatory": self.excitatory, "inhibitory": self.inhibitory}
+
+
 class DiehlCook2015(ClassifierMixin, BaseEstimator):
     """The Diehl & Cook (2015) STDP network as a scikit-learn classifier.
 
@@ -191,6 +216,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         found) or runtime mode (Cython; 10-20x slower).
     random_state : int or None
         Seed of the initial weights, delays and Poisson input.
+    record_every : int or None
+        Also keep a copy of the weights in ``history_`` every this many training
+        examples (at the end of the chunk of CHUNK_ROWS examples that reaches it), for
+        weight-evolution figures; None keeps only theta and the per-chunk statistics.
     verbose : bool
         Show a progress bar per pass.
 
@@ -206,6 +235,15 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         Class labels seen in fit.
     fit_stats_ : dict
         Presentations, repeats and spikes of training and labelling.
+    history_ : dict of ndarray
+        The course of training, one entry per chunk of CHUNK_ROWS examples:
+        ``examples`` and ``presentations`` (cumulative), ``seconds`` (cumulative wall
+        time), ``binary_peak_rss_mb`` (the simulation binary's peak memory in that
+        chunk; NaN in runtime mode), ``process_rss_mb`` (this process's memory after
+        it), ``theta`` (n_chunks, N); and with ``record_every``, ``weights``
+        (n_snapshots, n_features_in_, N; float32) taken after ``weight_examples``
+        examples, the first one before training.
+        ``partial_fit`` appends; :meth:`save` does not store it.
 
     Examples
     --------
@@ -227,6 +265,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         params=None,
         backend="standalone",
         random_state=None,
+        record_every=None,
         verbose=False,
     ):
         self.n_excitatory = n_excitatory
@@ -235,6 +274,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.params = params
         self.backend = backend
         self.random_state = random_state
+        self.record_every = record_every
         self.verbose = verbose
 
     # -- estimator API -------------------------------------------------------------
@@ -283,13 +323,25 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.theta_ = np.full(n_exc, float(p.threshold.theta_init / volt))
         self._brian_seed = int(rng.integers(2**31 - 1))
         self.fit_stats_ = {}
+        self.history_ = _empty_history(n_input, n_exc)
         return X, y_index, int(rng.integers(2**31 - 1))
 
     def _learn(self, X, y_index, epochs, *, label_seed):
         train = []
+        if not hasattr(self, "history_"):  # a loaded model: history starts here
+            self.history_ = _empty_history(*self.weights_.shape)
+        recorder = _HistoryRecorder(
+            self.history_,
+            self.fit_stats_.get("train_examples", 0),
+            self.record_every,
+            self.weights_,
+        )
         for epoch in range(epochs):
-            result = self._present(X, learning=True, desc=f"STDP epoch {epoch + 1}")
+            result = self._present(
+                X, learning=True, desc=f"STDP epoch {epoch + 1}", on_chunk=recorder
+            )
             train.append(result)
+        self.history_ = recorder.finish()
 
         label_idx = np.arange(len(X))
         if self.n_label is not None and self.n_label < len(X):
@@ -385,6 +437,44 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         """Excitatory spike counts per example (accepted presentation), shape (n, N)."""
         return self._present(self._check_X(X), learning=False, desc="predict").counts
 
+    def spike_raster(self, x) -> SpikeRaster:
+        """Every spike of one example's presentations (repeats included), test mode.
+
+        ``x`` is one example (shape ``(n_features_in_,)``). The network starts at rest,
+        as for every pass; times count from the start of the first presentation.
+        """
+        x = np.asarray(x)
+        if x.ndim != 1:
+            raise ValueError(f"spike_raster takes one example (1-D), got shape {x.shape}")
+        x = self._check_X(x[None, :])
+        p = self._params()
+        n_input, n_exc = self.weights_.shape
+        scale = n_input / REFERENCE_INPUTS
+        runner = _Pass(
+            p,
+            n_input=n_input,
+            n_exc=n_exc,
+            learning=False,
+            backend=self.backend,
+            stdp_form=self._stdp_form,
+            record_spikes=True,
+        )
+        state = _initial_state(p, runner.layout, self.weights_, self.delays_, self.theta_)
+        rates = x * float(p.rate_per_intensity / Hz) / scale
+        net = runner._run_chunk(rates, state, self._brian_seed, p.norm_total * scale)
+
+        def spikes(monitor):
+            return np.array(monitor.t_[:]), np.array(monitor.i[:])
+
+        return SpikeRaster(
+            input=spikes(net.input_mon),
+            excitatory=spikes(net.exc_mon),
+            inhibitory=spikes(net.inh_mon),
+            input_time=float(p.input_time / second),
+            presentation_time=float(net.period / second),
+            n_presentations=int(net.controller.presentations[0]),
+        )
+
     def operations(self, X) -> dict:
         """What inference on X costs, measured from the spikes of an actual run.
 
@@ -432,10 +522,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             raise ValueError(f"n_excitatory must be a positive integer, got {self.n_excitatory!r}")
         if not isinstance(self.epochs, (int, np.integer)) or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
-        if self.n_label is not None and not (
-            isinstance(self.n_label, (int, np.integer)) and self.n_label > 0
-        ):
-            raise ValueError(f"n_label must be a positive integer or None, got {self.n_label!r}")
+        for name in ("n_label", "record_every"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, np.integer)) and value > 0):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
@@ -449,7 +539,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         _check_unit_interval(X)
         return X
 
-    def _present(self, X, *, learning, desc="") -> Presentations:
+    def _present(self, X, *, learning, desc="", on_chunk=None) -> Presentations:
         """Show every row of X once (with repeats) and update the learned state if learning."""
         p = self._params()
         n_input, n_exc = self.weights_.shape
@@ -476,6 +566,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             seed=seed,
             progress=self.verbose,
             desc=desc,
+            on_chunk=on_chunk,
         )
         if learning:
             self.weights_, self.theta_ = weights, theta
@@ -558,6 +649,8 @@ class _Layout:
     stdp_form: str
     standalone: bool
     rows: int = CHUNK_ROWS
+    record_spikes: bool = False
+    """Record every input and inhibitory spike too (for rasters; memory grows)."""
 
 
 @functools.cache
@@ -779,8 +872,9 @@ class _Network:
         )
         self.exc_count.connect()
 
-        self.input_mon = SpikeMonitor(self.input, record=False, name=f"{prefix}_input_spikes")
-        self.inh_mon = SpikeMonitor(self.inh, record=False, name=f"{prefix}_inh_spikes")
+        everything = layout.record_spikes
+        self.input_mon = SpikeMonitor(self.input, record=everything, name=f"{prefix}_input_spikes")
+        self.inh_mon = SpikeMonitor(self.inh, record=everything, name=f"{prefix}_inh_spikes")
         self.exc_mon = SpikeMonitor(self.exc, name=f"{prefix}_exc_spikes")
         self.net = Network(
             self.controller,
@@ -870,12 +964,20 @@ def _initial_state(p: DiehlCook2015Params, layout: _Layout, weights, delays, the
 class _Pass:
     """Present rows of rates with the paper's protocol, CHUNK_ROWS examples per Brian2 run."""
 
-    def __init__(self, p, *, n_input, n_exc, learning, backend, stdp_form):
+    def __init__(self, p, *, n_input, n_exc, learning, backend, stdp_form, record_spikes=False):
         if stdp_form not in STDP_FORMS:
             raise ValueError(f"stdp_form must be one of {STDP_FORMS}, got {stdp_form!r}")
         self.p = p
         self.backend = resolve_backend(backend)
-        self.layout = _Layout(n_input, n_exc, learning, stdp_form, self.backend == "standalone")
+        self.layout = _Layout(
+            n_input,
+            n_exc,
+            learning,
+            stdp_form,
+            self.backend == "standalone",
+            rows=1 if record_spikes else CHUNK_ROWS,
+            record_spikes=record_spikes,
+        )
         self.build = None
         self.compile_seconds = 0.0
         if self.layout.standalone:
@@ -902,8 +1004,23 @@ class _Pass:
         net.net.run(self.layout.rows * repeats * net.period, namespace={})
         return net
 
-    def run(self, rates, weights, delays, theta, *, norm_total, seed, progress=False, desc=""):
-        """Present every row; return (Presentations, final weights, final theta)."""
+    def run(
+        self,
+        rates,
+        weights,
+        delays,
+        theta,
+        *,
+        norm_total,
+        seed,
+        progress=False,
+        desc="",
+        on_chunk=None,
+    ):
+        """Present every row; return (Presentations, final weights, final theta).
+
+        ``on_chunk(chunk)``, if given, is called after each run with a :class:`_Chunk`.
+        """
         n = len(rates)
         started = time.perf_counter()
         state = _initial_state(self.p, self.layout, weights, delays, theta)
@@ -912,6 +1029,7 @@ class _Pass:
         peak_rss = None
         bar = _progress(n, progress, desc)
         rng = np.random.default_rng(seed)
+        chunk_started = started
         for start in range(0, n, self.layout.rows):
             chunk = rates[start : start + self.layout.rows]
             chunk_seed = int(rng.integers(2**31 - 1))
@@ -929,8 +1047,22 @@ class _Pass:
             totals["input"] += int(net.input_mon.num_spikes)
             totals["exc"] += int(net.exc_mon.num_spikes)
             totals["inh"] += int(net.inh_mon.num_spikes)
-            if self.build is not None and self.build.peak_rss_mb is not None:
-                peak_rss = max(peak_rss or 0.0, self.build.peak_rss_mb)
+            chunk_rss = None if self.build is None else self.build.peak_rss_mb
+            if chunk_rss is not None:
+                peak_rss = max(peak_rss or 0.0, chunk_rss)
+            if on_chunk is not None:
+                n_input, n_exc = self.layout.n_input, self.layout.n_exc
+                on_chunk(
+                    _Chunk(
+                        examples=len(chunk),
+                        presentations=n_presentations,
+                        seconds=time.perf_counter() - chunk_started,
+                        binary_peak_rss_mb=chunk_rss,
+                        weights=state["input_exc", "w"].reshape(n_input, n_exc),
+                        theta=state["exc", "theta"],
+                    )
+                )
+            chunk_started = time.perf_counter()
             bar.update(len(chunk))
             # A runtime network must be gone before the next chunk builds its own, or
             # Brian2 renames the new objects (dc_input_1, ...) and Cython recompiles.
@@ -975,6 +1107,84 @@ class _Pass:
             remaining = len(rates) - int(net.controller.example[0])
             net.net.run(remaining * net.period, namespace={})
         return net
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """What one run of a pass did (handed to ``on_chunk``); arrays are views, copy to keep."""
+
+    examples: int
+    presentations: int
+    seconds: float
+    """Wall time of this run and the work around it."""
+    binary_peak_rss_mb: float | None
+    weights: np.ndarray
+    theta: np.ndarray
+
+
+_HISTORY_SCALARS = (
+    "examples",
+    "presentations",
+    "seconds",
+    "binary_peak_rss_mb",
+    "process_rss_mb",
+)
+
+
+def _empty_history(n_input: int, n_exc: int) -> dict:
+    history = {name: np.zeros(0) for name in _HISTORY_SCALARS}
+    history["examples"] = np.zeros(0, dtype=np.int64)
+    history["presentations"] = np.zeros(0, dtype=np.int64)
+    history["theta"] = np.zeros((0, n_exc))
+    history["weight_examples"] = np.zeros(0, dtype=np.int64)
+    history["weights"] = np.zeros((0, n_input, n_exc), dtype=np.float32)
+    return history
+
+
+class _HistoryRecorder:
+    """Appends each training chunk to a ``history_`` dict (see DiehlCook2015)."""
+
+    def __init__(self, history: dict, examples_before: int, record_every: int | None, weights):
+        self.rows = {name: list(history[name]) for name in history}
+        if record_every is not None and not self.rows["weights"]:  # the starting point
+            self.rows["weight_examples"].append(examples_before)
+            self.rows["weights"].append(weights.astype(np.float32))
+        self.examples = examples_before
+        self.presentations = int(history["presentations"][-1]) if len(history["examples"]) else 0
+        self.seconds = float(history["seconds"][-1]) if len(history["examples"]) else 0.0
+        self.templates = {name: np.asarray(value)[:0] for name, value in history.items()}
+        self.record_every = record_every
+        self.next_snapshot = (
+            None if record_every is None else (examples_before // record_every + 1) * record_every
+        )
+
+    def __call__(self, chunk: _Chunk) -> None:
+        self.seconds += chunk.seconds
+        self.examples += chunk.examples
+        self.presentations += chunk.presentations
+        rss = chunk.binary_peak_rss_mb
+        for name, value in (
+            ("examples", self.examples),
+            ("presentations", self.presentations),
+            ("seconds", self.seconds),
+            ("binary_peak_rss_mb", np.nan if rss is None else rss),
+            ("process_rss_mb", process_rss_mb() or np.nan),
+            ("theta", chunk.theta.copy()),
+        ):
+            self.rows[name].append(value)
+        if self.next_snapshot is not None and self.examples >= self.next_snapshot:
+            self.rows["weight_examples"].append(self.examples)
+            self.rows["weights"].append(chunk.weights.astype(np.float32))
+            while self.next_snapshot <= self.examples:
+                self.next_snapshot += self.record_every
+
+    def finish(self) -> dict:
+        return {
+            name: np.asarray(rows, dtype=self.templates[name].dtype)
+            if rows
+            else self.templates[name]
+            for name, rows in self.rows.items()
+        }
 
 
 def _accepted_counts(net: _Network, p, n_examples, n_presentations) -> np.ndarray:
