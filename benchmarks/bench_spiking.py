@@ -3,8 +3,10 @@
 Prints, for each network size, examples/s for training (STDP on, the full protocol:
 350 ms + 150 ms, repeats, normalisation) and for inference (plasticity off, the
 labelling pass), synaptic events/s, the compile time, and the peak memory of the
-simulation; then the same for Brian2's runtime mode on a short subset, measured in the
-same run, and the ratio. Data: Fashion-MNIST training images (784 inputs), read from
+simulation; then, on a short subset and in the same run, the same network in Brian2's
+runtime mode and the usual runtime-mode Python loop (one network, two ``run()`` calls
+per example, as in Brian2's own example: benchmarks/reference_loop.py), and the
+ratios. Data: Fashion-MNIST training images (784 inputs), read from
 Debian's dataset-fashion-mnist package or $SPIKEARENA_DATA; with ``--digits`` the 8x8
 digits instead (64 inputs).
 
@@ -46,6 +48,16 @@ def measure(n_exc: int, backend: str, examples: int, digits: bool) -> dict:
 
     _, X, y = _data(digits)
     X, y = X[:examples], y[:examples]
+    if backend == "runtime-loop":
+        from reference_loop import train_reference_loop
+
+        r = train_reference_loop(X, n_exc)
+        return {
+            "train_ex_per_s": r["train_ex_per_s"],
+            "train_presentations_per_ex": r["presentations"] / len(X),
+            "compile_s_in_run": 0.0,
+            "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
     model = DiehlCook2015(n_excitatory=n_exc, n_label=len(X), backend=backend, random_state=0)
     model.fit(X, y)
     stats = model.fit_stats_
@@ -76,6 +88,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 400])
     parser.add_argument("--examples", type=int, default=512, help="standalone examples")
     parser.add_argument("--runtime-examples", type=int, default=16, help="0 skips runtime")
+    parser.add_argument(
+        "--loop-examples", type=int, default=4, help="runtime-loop examples; 0 skips it"
+    )
     parser.add_argument("--digits", action="store_true", help="8x8 digits instead")
     parser.add_argument(
         "--measure", nargs=3, metavar=("N", "BACKEND", "EXAMPLES"), help=argparse.SUPPRESS
@@ -97,17 +112,22 @@ def main(argv=None) -> int:
         runs = [("standalone", args.examples)]
         if args.runtime_examples:
             runs.append(("runtime", args.runtime_examples))
+        if args.loop_examples:
+            runs.append(("runtime-loop", args.loop_examples))
         speed = {}
         for backend, examples in runs:
-            _, compile_s = _in_subprocess(n_exc, backend, WARMUP_EXAMPLES, args.digits)
+            warm_up = 1 if backend == "runtime-loop" else WARMUP_EXAMPLES  # no labelling
+            _, compile_s = _in_subprocess(n_exc, backend, warm_up, args.digits)
             r, _ = _in_subprocess(n_exc, backend, examples, args.digits)
             # Standalone: the binary is a child process; runtime simulates in-process.
             rss = r["binary_peak_rss_mb"] if backend == "standalone" else r["self_peak_rss_mb"]
             speed[backend] = r["train_ex_per_s"]
+            infer = f"{r['infer_ex_per_s']:.2f}" if "infer_ex_per_s" in r else "-"
+            events = f"{r['syn_events_per_s']:.3g}" if "syn_events_per_s" in r else "-"
             print(
                 f"| {n_exc} | {backend} | {examples} | {r['train_ex_per_s']:.2f} | "
-                f"{r['infer_ex_per_s']:.2f} | {r['train_presentations_per_ex']:.2f} | "
-                f"{r['syn_events_per_s']:.3g} | {compile_s:.0f} (warm-up) | {rss:.0f} |",
+                f"{infer} | {r['train_presentations_per_ex']:.2f} | "
+                f"{events} | {compile_s:.0f} (warm-up) | {rss:.0f} |",
                 flush=True,
             )
             if r["compile_s_in_run"] > 5:
@@ -116,12 +136,13 @@ def main(argv=None) -> int:
                     "building (the cache was not reused)",
                     flush=True,
                 )
-        if len(speed) == 2:
-            print(
-                f"N = {n_exc}: standalone / runtime training speed = "
-                f"{speed['standalone'] / speed['runtime']:.0f}x (same run, same machine)",
-                flush=True,
-            )
+        for other in ("runtime", "runtime-loop"):
+            if other in speed:
+                print(
+                    f"N = {n_exc}: standalone / {other} training speed = "
+                    f"{speed['standalone'] / speed[other]:.0f}x (same run, same machine)",
+                    flush=True,
+                )
     return 0
 
 

@@ -51,6 +51,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--n-label", type=int, default=N_LABEL)
     parser.add_argument("--n-test", type=int, default=N_TEST, help="default: all")
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument(
+        "--paper-epochs",
+        action="store_true",
+        help="train for the paper's number of epochs for this N (1, 3, 7, 15)",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--record-every", type=int, default=RECORD_EVERY)
     parser.add_argument("--backend", default="standalone", choices=("standalone", "runtime"))
@@ -62,6 +67,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
+    if args.paper_epochs:
+        from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+        if args.n_excitatory not in PAPER_VARIANTS:
+            parser.error(f"--paper-epochs: the paper has N in {sorted(PAPER_VARIANTS)}")
+        args.epochs = PAPER_VARIANTS[args.n_excitatory][0]
     return args
 
 
@@ -99,7 +110,7 @@ def main(argv=None) -> int:
 
     from compare import figures
     from compare.results import environment, write_csv, write_json
-    from spiking.networks.diehl_cook import DiehlCook2015
+    from spiking.networks.diehl_cook import PAPER_VARIANTS, DiehlCook2015
 
     task = load(args)
     name = f"{args.task}-N{args.n_excitatory}-seed{args.seed}" + ("-quick" if args.quick else "")
@@ -145,6 +156,9 @@ def main(argv=None) -> int:
         "seed": args.seed,
         "backend": model.backend,
         "accuracy": accuracy,
+        "paper_mnist": dict(
+            zip(("epochs", "accuracy"), PAPER_VARIANTS.get(model.n_excitatory, (None, None)))
+        ),
         "per_class_accuracy": dict(zip(map(str, classes), per_class.tolist(), strict=True)),
         "neurons_per_class": dict(
             zip(

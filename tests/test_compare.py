@@ -177,3 +177,36 @@ def test_python_m_compare_explains_itself():
     )
     assert out.returncode == 0
     assert "spiking network" in out.stdout and "run" in out.stdout
+
+
+def test_training_figures_draw_what_they_are_given(tmp_path):
+    """The spiking-training figures draw a history, snapshots and a raster to files."""
+    from compare import figures
+
+    rng = np.random.default_rng(0)
+    history = {
+        "examples": np.array([256, 512, 600]),
+        "presentations": np.array([260, 520, 610]),
+        "theta": 0.02 + 0.001 * rng.random((3, 5)),
+        "binary_peak_rss_mb": np.array([30.0, 30.1, 30.0]),
+        "process_rss_mb": np.array([200.0, 201.0, 201.0]),
+    }
+    axes = figures.plot_training_history(history)
+    # theta in mV; repeats per chunk: 260/256, 260/256, 90/88
+    assert axes[0].get_ylabel() == "theta (mV)"
+    assert np.allclose(axes[1].lines[0].get_ydata(), [260 / 256, 260 / 256, 90 / 88])
+    paths = figures.save(axes[0].figure, tmp_path / "history")
+    assert all(p.stat().st_size > 0 for p in paths)
+
+    axes = figures.plot_weight_evolution(rng.random((3, 16, 5)), [0, 100, 200], (4, 4))
+    assert axes.shape == (3, 5)
+    figures.save(axes[0, 0].figure, tmp_path / "evolution")
+
+    groups = {"input": (np.array([0.01, 0.2]), np.array([3, 7])), "exc": (np.array([]), [])}
+    axes = figures.plot_spike_raster(
+        groups, input_time=0.35, duration=0.5, sizes={"input": 16, "exc": 5}
+    )
+    assert axes[0].get_xlim() == (0.0, 500.0) and axes[1].get_ylim() == (-0.5, 4.5)
+    assert "2 spikes" in axes[0].get_ylabel()
+    figures.save(axes[0].figure, tmp_path / "raster")
+    assert (tmp_path / "raster.svg").exists()

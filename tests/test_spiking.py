@@ -1,5 +1,7 @@
 """The spiking arm against theory: LIF closed forms, the D&C STDP rule, the protocol."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from brian2 import (
@@ -210,6 +212,17 @@ def test_same_seed_same_network_different_seed_different():
     assert not np.array_equal(a.weights_, c.weights_)
 
 
+def test_float32_pixels_are_used_as_they_are_with_the_same_result():
+    """float32 data is not copied to float64 (memory); rates are computed per run in
+    float64, so the network sees exactly the same input either way."""
+    X, y, X_test, _ = _digits(n_train=12, n_test=4)
+    a = DiehlCook2015(n_excitatory=N, random_state=3).fit(X, y)
+    b = DiehlCook2015(n_excitatory=N, random_state=3).fit(X.astype(np.float64), y)
+    assert X.dtype == np.float32
+    assert np.array_equal(a.weights_, b.weights_)
+    assert np.array_equal(a.spike_counts(X_test), b.spike_counts(X_test.astype(np.float64)))
+
+
 def test_normalisation_holds_each_column_sum():
     """Every presentation starts with each column rescaled to 78 * s.
 
@@ -273,17 +286,40 @@ def test_standalone_and_runtime_give_the_same_spikes(monkeypatch):
     assert np.array_equal(compiled_counts, runtime_counts)
 
 
-def test_passes_longer_than_one_run_carry_the_state():
-    """Passes are cut into runs of CHUNK_ROWS examples; the second run continues."""
+def test_passes_longer_than_one_run_carry_the_state_and_the_history_records_each():
+    """Passes are cut into runs of CHUNK_ROWS examples; the second run continues, and
+    history_ gets one row per run (weights every record_every examples, from the start)."""
     X, y = load_digits(return_X_y=True)
     n = CHUNK_ROWS + 40
     X, y = (X[:n] / 16).astype(np.float32), y[:n]
-    model = DiehlCook2015(n_excitatory=N, random_state=0).fit(X, y)
+    model = DiehlCook2015(n_excitatory=N, random_state=0, record_every=100)
+    start = (np.random.default_rng(0).random((64, N)) + 0.01) * 0.3  # as fit draws them
+    model.fit(X, y)
     assert model.fit_stats_["train_examples"] == n
     counts = model.spike_counts(X)
     assert counts.shape == (n, N)
     # Every accepted presentation has >= 5 spikes, in both runs.
     assert counts.sum(axis=1).min() >= 5
+
+    h = model.history_
+    assert h["examples"].tolist() == [CHUNK_ROWS, n]
+    assert np.all(h["presentations"] >= h["examples"])
+    assert h["presentations"][-1] == model.fit_stats_["train_presentations"]
+    assert np.all(np.diff(h["seconds"]) > 0)
+    assert np.array_equal(h["theta"][-1], model.theta_)
+    assert np.all(h["binary_peak_rss_mb"] > 0) and np.all(h["process_rss_mb"] > 0)
+    # Snapshots: the start, then the first chunk end at or past 100 (256); 296 < 300.
+    assert h["weight_examples"].tolist() == [0, CHUNK_ROWS]
+    assert h["weights"].dtype == np.float32 and h["weights"].shape == (2, 64, N)
+    assert np.array_equal(h["weights"][0], start.astype(np.float32))
+    # Resuming appends: 336 passes the next mark (300).
+    model.partial_fit(X[:40], y[:40])
+    h = model.history_
+    assert h["examples"].tolist() == [CHUNK_ROWS, n, n + 40]
+    assert h["weight_examples"].tolist() == [0, CHUNK_ROWS, n + 40]
+    assert np.array_equal(h["weights"][-1], model.weights_.astype(np.float32))
+    with pytest.raises(ValueError, match="record_every must be a positive integer"):
+        DiehlCook2015(n_excitatory=N, record_every=0).fit(X[:4], y[:4])
 
 
 def test_no_compiler_falls_back_to_runtime_with_a_warning(monkeypatch):
@@ -293,6 +329,30 @@ def test_no_compiler_falls_back_to_runtime_with_a_warning(monkeypatch):
     assert backend.resolve_backend("runtime") == "runtime"
     with pytest.raises(ValueError, match="backend must be 'standalone' or 'runtime'"):
         backend.resolve_backend("gpu")
+
+
+def test_spike_queue_patch_keeps_the_file_time_and_falls_back_when_absent(tmp_path, monkeypatch):
+    import types
+
+    import brian2.synapses
+
+    writer = types.SimpleNamespace(source_files=set(), header_files=set())
+    original = Path(brian2.synapses.__file__).with_name("cspikequeue.cpp")
+    backend._Device().copy_source_files(writer, str(tmp_path))
+    patched = tmp_path / "brianlib" / "spikequeue.h"
+    text = patched.read_text()
+    assert backend._QUEUE_PUSH_FAST in text and backend._QUEUE_PUSH not in text
+    assert text == original.read_text().replace(backend._QUEUE_PUSH, backend._QUEUE_PUSH_FAST)
+    assert patched.stat().st_mtime_ns == original.stat().st_mtime_ns  # make: no rebuild
+    # Copying again over the patched file gives the same file and time stamp.
+    backend._Device().copy_source_files(writer, str(tmp_path))
+    assert patched.read_text() == text
+
+    other = tmp_path / "other"
+    monkeypatch.setattr(backend, "_QUEUE_PUSH", "a loop this Brian2 does not have")
+    with pytest.warns(RuntimeWarning, match="spike queue is not the one spikearena patches"):
+        backend._Device().copy_source_files(writer, str(other))
+    assert (other / "brianlib" / "spikequeue.h").read_text() == original.read_text()
 
 
 def test_unwritable_build_directory_is_a_clear_error(monkeypatch, tmp_path):
@@ -327,6 +387,33 @@ def test_network_learns_better_than_chance(trained):
     # Receptive fields moved away from the random start and differ between neurons.
     assert np.abs(model.weights_ - start * 78 * 64 / 784 / start.sum(0)).max() > 0.05
     assert set(model.assignments_) - {-1} == {0, 1, 2}
+
+
+def test_spike_raster_of_one_example(trained):
+    model, _, X_test, _ = trained
+    p = DiehlCook2015Params()
+    raster = model.spike_raster(X_test[0])
+    period, n_pres = raster.presentation_time, raster.n_presentations
+    assert period == pytest.approx(0.5) and raster.input_time == pytest.approx(0.35)
+    for times, indices in raster.groups().values():
+        assert np.all((times >= 0) & (times < n_pres * period)) and np.all(indices >= 0)
+    t_in, i_in = raster.input
+    assert np.all(np.mod(t_in, period) < raster.input_time)  # input only while it is on
+    assert i_in.max() < 64 and raster.excitatory[1].max() < N
+    # Bernoulli inputs: the count's mean is sum(p_i) per step over the input steps
+    # (rates scaled by 784 / 64 for 64 inputs); |z| < 5 fails by chance ~ 6e-7.
+    if n_pres == 1:
+        p_step = X_test[0] * float(p.rate_per_intensity * p.dt) * 784 / 64 * 2
+        steps = 700
+        mean, sd = steps * p_step.sum(), np.sqrt(steps * (p_step * (1 - p_step)).sum())
+        assert abs(len(t_in) - mean) < 5 * sd
+    # The accepted (last) presentation reached the 5-spike rule during its input.
+    t_exc = raster.excitatory[0]
+    last = t_exc[(t_exc >= (n_pres - 1) * period) & (t_exc < (n_pres - 1) * period + 0.35)]
+    assert len(last) >= 5
+    assert len(raster.inhibitory[0]) > 0  # lateral inhibition answered
+    with pytest.raises(ValueError, match="one example"):
+        model.spike_raster(X_test[:2])
 
 
 def test_operations_are_counted_from_the_run(trained):

@@ -27,11 +27,12 @@ network shape, :mod:`spiking.backend`), fed CHUNK_ROWS examples per run through
 runs the same network, with the same random numbers, 10-20x slower. See
 docs/ARCHITECTURE.md.
 
-Deviations from the authors' code, all stated where they are implemented: a
+Deviations from the authors' code, both stated where they are implemented: a
 presentation at ``max_intensity`` (32) is accepted whatever its spike count (the paper
 would repeat a blank image forever); the excitatory refractory period is the paper's
-5 ms (the Brian 1 code's timer made it far shorter); the exc <-> inh connections have
-no delays.
+5 ms (the Brian 1 code's timer made it far shorter). As in that code, the exc <-> inh
+connections have no delays (its ``delay['ei_input']``, 0-5 ms, belongs to input ->
+inhibitory connections, which it defines but does not create).
 
 Input sizes other than 784 (the scaling rule)
 ---------------------------------------------
@@ -46,7 +47,6 @@ inputs the rule is the identity. Inputs are Bernoulli per time step
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import math
 import sys
@@ -93,7 +93,21 @@ from spiking.params import default, describe
 from spiking.plasticity import DiehlCookSTDP, diehl_cook_stdp
 from spiking.state import FORMAT_VERSION, params_from_json, params_to_json, read_npz, write_npz
 
-__all__ = ["DiehlCook2015", "DiehlCook2015Params", "Presentations", "SpikeRaster"]
+__all__ = [
+    "PAPER_VARIANTS",
+    "DiehlCook2015",
+    "DiehlCook2015Params",
+    "Presentations",
+    "SpikeRaster",
+]
+
+PAPER_VARIANTS = {100: (1, 0.829), 400: (3, 0.870), 1600: (7, 0.919), 6400: (15, 0.950)}
+"""The paper's network sizes: N -> (training epochs over MNIST's 60,000 images, MNIST
+test accuracy), Diehl & Cook (2015), Table 1. ``DiehlCook2015(N, epochs=epochs)``
+builds each variant."""
+
+_DTYPES = [np.float64, np.float32]
+"""Accepted pixel dtypes, kept as they are (float32 data is not copied to float64)."""
 
 REFERENCE_INPUTS = 784
 """Input size (28 x 28 MNIST) for which the paper's constants were chosen."""
@@ -157,11 +171,12 @@ class Presentations:
     """What one pass of examples through the network produced.
 
     ``counts[k, j]`` is the number of spikes excitatory neuron ``j`` fired during the
-    input period of the accepted (last) presentation of example ``k``. Totals count
-    every presentation, repeats included.
+    input period of the accepted (last) presentation of example ``k`` (None for a
+    training pass, which does not keep them: memory stays flat in the number of
+    examples). Totals count every presentation, repeats included.
     """
 
-    counts: np.ndarray
+    counts: np.ndarray | None
     n_examples: int
     n_presentations: int
     input_spikes: int
@@ -294,7 +309,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "assignments_"):
             X, y_index, label_seed = self._initialise(X, y)
             return self._learn(X, y_index, 1, label_seed=label_seed)
-        X, y = validate_data(self, X, y, dtype=np.float64, reset=False)
+        X, y = validate_data(self, X, y, dtype=_DTYPES, reset=False)
         _check_unit_interval(X)
         check_classification_targets(y)
         unseen = np.setdiff1d(y, self.classes_)
@@ -307,7 +322,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
     def _initialise(self, X, y):
         """Check the data, draw the initial weights, delays and theta; (X, y_index, seed)."""
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(self, X, y, dtype=_DTYPES)
         _check_unit_interval(X)
         check_classification_targets(y)
         self._check_hyperparameters(len(X))
@@ -460,8 +475,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             record_spikes=True,
         )
         state = _initial_state(p, runner.layout, self.weights_, self.delays_, self.theta_)
-        rates = x * float(p.rate_per_intensity / Hz) / scale
-        net = runner._run_chunk(rates, state, self._brian_seed, p.norm_total * scale)
+        net = runner._run_chunk(_rates(p, x, scale), state, self._brian_seed, p.norm_total * scale)
 
         def spikes(monitor):
             return np.array(monitor.t_[:]), np.array(monitor.i[:])
@@ -535,7 +549,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
     def _check_X(self, X) -> np.ndarray:
         check_is_fitted(self, "assignments_")
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(self, X, dtype=_DTYPES, reset=False)
         _check_unit_interval(X)
         return X
 
@@ -544,7 +558,6 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         p = self._params()
         n_input, n_exc = self.weights_.shape
         scale = n_input / REFERENCE_INPUTS
-        rates = X * float(p.rate_per_intensity / Hz) / scale
         runner = _Pass(
             p,
             n_input=n_input,
@@ -558,7 +571,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         seed = self._brian_seed
         self._brian_seed = (self._brian_seed * 1103515245 + 12345) % (2**31 - 1)
         result, weights, theta = runner.run(
-            rates,
+            X,
             self.weights_,
             self.delays_,
             self.theta_,
@@ -653,23 +666,39 @@ class _Layout:
     """Record every input and inhibitory spike too (for rasters; memory grows)."""
 
 
-@functools.cache
-def _code_version() -> str:
-    """Hash of the sources that generate the network's code, part of every build key,
-    so a cached build from an older version of this code is never reused."""
+def _source_hash() -> str:
+    import spiking.backend
     import spiking.neurons
     import spiking.plasticity
 
     digest = hashlib.sha256()
-    for module in (spiking.neurons, spiking.plasticity, sys.modules[__name__]):
+    modules = (spiking.backend, spiking.neurons, spiking.plasticity, sys.modules[__name__])
+    for module in modules:
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
+
+
+def _code_version() -> str:
+    """Hash of the sources that generate the network's code, part of every build key,
+    so a cached build from an older version of this code is never reused.
+
+    Read when this module is imported (see the end of the module), so it describes
+    the code this process runs even if the files are edited while it runs.
+    """
+    return _CODE_VERSION
 
 
 def _presentation_steps(p: DiehlCook2015Params) -> tuple[int, int]:
     """Time steps of a presentation's input period and of the whole presentation."""
     steps_input = int(round(float(p.input_time / p.dt)))
     return steps_input, steps_input + int(round(float(p.rest_time / p.dt)))
+
+
+_FLUSH_DENORMALS = """
+#if defined(__SSE__)
+__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() | 0x8040);  // FTZ | DAZ
+#endif
+"""
 
 
 def _stop_function():
@@ -774,13 +803,11 @@ class _Network:
             example : integer (linked)
             intensity : 1 (linked)
             input_on : 1 (linked)
+            p_spike : 1  # spike probability per step in this presentation
             """,
             # Bernoulli per step; no random number is drawn while the input is off or
             # for a pixel of rate 0 (about half of an MNIST-like image).
-            threshold=(
-                "input_on > 0 and stimulus(example * second, i) > 0 * Hz"
-                " and rand() < intensity * stimulus(example * second, i) * dt"
-            ),
+            threshold="input_on > 0 and p_spike > 0 and rand() < p_spike",
             clock=clock,
             name=f"{prefix}_input",
             namespace={"stimulus": self.stimulus},
@@ -788,6 +815,18 @@ class _Network:
         to_controller = np.zeros(n_input, dtype=int)
         for var in ("example", "intensity", "input_on"):
             setattr(self.input, var, linked_var(self.controller, var, index=to_controller))
+        # Example and intensity change only between presentations (the controller
+        # decides at the end of a step), so the probability is computed once per
+        # presentation, at its first step, instead of two table look-ups per step
+        # (``dt`` is the input group's time step, not the presentation clock's).
+        presentation_clock = Clock(dt=self.period, name=f"{prefix}_presentation_clock")
+        self.input.run_regularly(
+            "p_spike = intensity * stimulus(example * second, i) * dt",
+            clock=presentation_clock,
+            when="start",
+            order=0,
+            name=f"{prefix}_input_probability",
+        )
 
         exc = conductance_lif(p.excitatory, p.threshold, learning=learning)
         if learning:
@@ -832,7 +871,6 @@ class _Network:
             # on the presentation clock instead of every step (same result, far cheaper),
             # then rescale the column to norm_total.
             updater = self.input_exc.summed_updaters["wsum_post"]
-            presentation_clock = Clock(dt=self.period, name=f"{prefix}_presentation_clock")
             updater._clock = presentation_clock
             updater.when, updater.order = "start", 1
             self.input_exc.run_regularly(
@@ -932,6 +970,11 @@ def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _rates(p: DiehlCook2015Params, pixels: np.ndarray, scale: float) -> np.ndarray:
+    """Input rates (Hz, float64) at intensity 1 of pixels in [0, 1], with the scaling rule."""
+    return np.asarray(pixels, dtype=np.float64) * float(p.rate_per_intensity / Hz) / scale
+
+
 def _rate_table(rates: np.ndarray, rows: int) -> np.ndarray:
     table = np.zeros((rows, rates.shape[1]))
     table[: len(rates)] = rates
@@ -997,6 +1040,7 @@ class _Pass:
         net.input_exc.delay = "delay_in"  # after run_args: delays come with each run
         seed_array = device.get_array_name(net.controller.variables["seed"])
         device.insert_code("main", f"brian::_random_generators[0].seed({seed_array}[0]);")
+        device.insert_code("main", _FLUSH_DENORMALS)
         # An upper bound on the run time: every example repeated up to max_intensity.
         repeats = 1 + math.ceil(
             (self.p.max_intensity - self.p.start_intensity) / self.p.intensity_step
@@ -1006,7 +1050,7 @@ class _Pass:
 
     def run(
         self,
-        rates,
+        pixels,
         weights,
         delays,
         theta,
@@ -1017,27 +1061,31 @@ class _Pass:
         desc="",
         on_chunk=None,
     ):
-        """Present every row; return (Presentations, final weights, final theta).
+        """Present every row of pixels; return (Presentations, final weights, final theta).
 
-        ``on_chunk(chunk)``, if given, is called after each run with a :class:`_Chunk`.
+        Rates are computed per run (:func:`_rates`), so a pass holds one run's rates at
+        a time, not a float64 copy of the whole data set. ``on_chunk(chunk)``, if
+        given, is called after each run with a :class:`_Chunk`.
         """
-        n = len(rates)
+        n = len(pixels)
+        scale = self.layout.n_input / REFERENCE_INPUTS
         started = time.perf_counter()
         state = _initial_state(self.p, self.layout, weights, delays, theta)
-        counts = np.zeros((n, self.layout.n_exc), dtype=np.int64)
+        keep = not self.layout.learning
+        counts = np.zeros((n, self.layout.n_exc), dtype=np.int64) if keep else None
         totals = dict(presentations=0, input=0, exc=0, inh=0)
         peak_rss = None
         bar = _progress(n, progress, desc)
         rng = np.random.default_rng(seed)
         chunk_started = started
         for start in range(0, n, self.layout.rows):
-            chunk = rates[start : start + self.layout.rows]
+            chunk = _rates(self.p, pixels[start : start + self.layout.rows], scale)
             chunk_seed = int(rng.integers(2**31 - 1))
             net = self._run_chunk(chunk, state, chunk_seed, norm_total)
             n_presentations = int(net.controller.presentations[0])
-            counts[start : start + len(chunk)] = _accepted_counts(
-                net, self.p, len(chunk), n_presentations
-            )
+            accepted = _accepted_counts(net, self.p, len(chunk), n_presentations)
+            if keep:
+                counts[start : start + len(chunk)] = accepted
             state = net.read()
             shift = n_presentations * float(net.period / second)
             for obj, var, is_time in _state_variables(self.layout):
@@ -1217,3 +1265,6 @@ def _progress(total, enabled, desc):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", leave=False)
+
+
+_CODE_VERSION = _source_hash()  # last: the sources as imported (see _code_version)
