@@ -694,6 +694,11 @@ def _presentation_steps(p: DiehlCook2015Params) -> tuple[int, int]:
     return steps_input, steps_input + int(round(float(p.rest_time / p.dt)))
 
 
+# C++ inserted before the runs: flush-to-zero and denormals-are-zero. The conductances
+# and traces of neurons that stay silent decay through the denormal range (below
+# 2.2e-308), where x86 arithmetic is many times slower; at these magnitudes a denormal
+# never changes a result (they only ever meet terms of order 1e-3 or more), which the
+# standalone = runtime spike test checks (runtime mode keeps IEEE denormals).
 _FLUSH_DENORMALS = """
 #if defined(__SSE__)
 __builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() | 0x8040);  // FTZ | DAZ
