@@ -1,11 +1,17 @@
 """The artificial arm: networks built and trained in PyTorch, as scikit-learn estimators.
 
-- :mod:`artificial.models`: the networks as plain ``nn.Module`` s (:class:`MLP`; logistic
-  regression is an MLP without hidden layers).
-- :mod:`artificial.training`: the one seeded training loop, :func:`train_classifier`,
-  and its :class:`History`.
-- :mod:`artificial.estimators`: :class:`MLPClassifier` and :class:`LogisticRegression`,
-  which follow the project's model protocol (``fit`` / ``predict`` / ``operations``).
+- :mod:`artificial.models`: the networks as plain ``nn.Module`` s: :class:`MLP`
+  (logistic and linear regression are an MLP without hidden layers), :class:`ConvNet`
+  and :class:`RecurrentNet` (Elman RNN, LSTM, GRU).
+- :mod:`artificial.training`: the one seeded training loop, :func:`train_classifier`
+  (and :func:`train_regressor`): losses, optimisers, learning-rate schedules, early
+  stopping, augmentation; and its :class:`History`.
+- :mod:`artificial.augmentation`: random rotation, shift, zoom and flip of image
+  mini-batches on torch tensors, :class:`ImageAugmentation`.
+- :mod:`artificial.estimators`: :class:`LogisticRegression`, :class:`LinearRegression`,
+  :class:`MLPClassifier` (with the ``keras_mnist`` and ``twin_of`` presets),
+  :class:`CNNClassifier` and :class:`RNNClassifier`, which follow the project's model
+  protocol (``fit`` / ``predict`` / ``operations``).
 - :mod:`artificial.operations`: NeuroBench-style operation counts measured with forward
   hooks, :func:`measure_operations`.
 
@@ -21,16 +27,31 @@ Example
 True
 """
 
-from artificial.estimators import LogisticRegression, MLPClassifier
-from artificial.models import MLP
+from artificial.augmentation import ImageAugmentation
+from artificial.estimators import (
+    CNNClassifier,
+    LinearRegression,
+    LogisticRegression,
+    MLPClassifier,
+    RNNClassifier,
+)
+from artificial.models import MLP, ConvNet, RecurrentNet, mlp_parameter_count
 from artificial.operations import measure_operations
-from artificial.training import History, train_classifier
+from artificial.training import History, train_classifier, train_regressor
 
 __all__ = [
     "MLP",
+    "ConvNet",
+    "RecurrentNet",
+    "mlp_parameter_count",
     "MLPClassifier",
     "LogisticRegression",
+    "LinearRegression",
+    "CNNClassifier",
+    "RNNClassifier",
+    "ImageAugmentation",
     "History",
     "train_classifier",
+    "train_regressor",
     "measure_operations",
 ]

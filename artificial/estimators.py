@@ -1,13 +1,21 @@
 """scikit-learn estimators around the PyTorch networks (the artificial arm's model protocol).
 
-:class:`TorchClassifier` holds everything the protocol asks of a backprop-trained
-classifier (validation, seeding, fitting through :func:`~artificial.training.train_classifier`,
-prediction, operation counting); a concrete estimator only says which network to build,
-through :meth:`TorchClassifier._build_module`. :class:`MLPClassifier` and
-:class:`LogisticRegression` are the two so far.
+:class:`TorchEstimator` holds everything the protocol asks of a backprop-trained model
+(validation, seeding, fitting through :mod:`artificial.training`, operation counting);
+:class:`TorchClassifier` and :class:`TorchRegressor` add the targets and the
+predictions, and a concrete estimator only says which network to build, through
+:meth:`TorchEstimator._build_module` (and, optionally, how to augment training batches,
+through :meth:`TorchEstimator._augmentation`). The families:
+
+- :class:`LogisticRegression` and :class:`LinearRegression`: one linear layer;
+- :class:`MLPClassifier`: fully connected hidden layers with dropout, with the presets
+  :meth:`MLPClassifier.keras_mnist` and :meth:`MLPClassifier.twin_of`;
+- :class:`CNNClassifier`: conv-ReLU-maxpool blocks with optional data augmentation;
+- :class:`RNNClassifier`: Elman RNN, LSTM or GRU over sequences (images row by row,
+  MNIST-1D).
 
 Inputs follow the project convention: ``X`` is ``(n_samples, n_features)`` with values
-in [0, 1] (flattened images), converted to float32.
+in [0, 1] (flattened images or sequences), converted to float32.
 
 Example
 -------
@@ -22,24 +30,42 @@ True
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import Tensor, nn
 
-from artificial.models import MLP
+from artificial.augmentation import ImageAugmentation
+from artificial.models import MLP, ConvNet, RecurrentNet
 from artificial.operations import measure_operations
-from artificial.training import forward_in_chunks, resolve_device, train_classifier
+from artificial.training import (
+    Augmentation,
+    History,
+    forward_in_chunks,
+    resolve_device,
+    train_classifier,
+    train_regressor,
+)
 
-__all__ = ["TorchClassifier", "MLPClassifier", "LogisticRegression"]
+__all__ = [
+    "TorchEstimator",
+    "TorchClassifier",
+    "TorchRegressor",
+    "LogisticRegression",
+    "LinearRegression",
+    "MLPClassifier",
+    "CNNClassifier",
+    "RNNClassifier",
+]
 
 
-class TorchClassifier(ClassifierMixin, BaseEstimator):
-    """Base of the PyTorch classifiers: trains ``_build_module``'s network by backprop.
+class TorchEstimator(BaseEstimator):
+    """Shared base of the PyTorch estimators: trains ``_build_module``'s network by backprop.
 
     Subclasses define ``__init__`` (storing their own hyperparameters and passing the
     shared ones below to ``super().__init__``) and :meth:`_build_module`.
@@ -47,19 +73,31 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     epochs : int
-        Passes over the training set.
+        Most passes over the training set (fewer when early stopping ends training).
     batch_size : int
         Examples per gradient step.
     learning_rate : float
-        Optimiser step size.
+        Optimiser step size (of the first epoch, under a schedule).
     optimizer : {"adam", "sgd", "rmsprop"}
         ``"sgd"`` uses momentum 0.9.
     weight_decay : float
         L2 penalty coefficient.
+    lr_schedule : {"constant", "step", "cosine"}
+        Per-epoch learning rates (:func:`artificial.training.learning_rates`; ``"step"``
+        multiplies the rate by 0.1 every ``max(1, epochs // 3)`` epochs).
+    validation_fraction : float
+        Fraction of the training data held out (stratified by class for classifiers,
+        drawn from the seed) to measure validation loss after every epoch; with it the
+        model keeps the weights of the epoch of lowest validation loss. 0 holds out
+        nothing.
+    patience : int or None
+        Stop once the validation loss has not improved for this many epochs; needs
+        ``validation_fraction > 0``. ``None`` trains every epoch.
     random_state : int or None
-        Seed of the weight initialisation and of the mini-batch shuffling. ``None``
-        draws a fresh seed at every fit (recorded in ``seed_``). The global torch and
-        numpy RNGs are neither used nor changed.
+        Seed of the weight initialisation, the validation split, dropout, the
+        mini-batch shuffling and augmentation. ``None`` draws a fresh seed at every fit
+        (recorded in ``seed_``). The global torch and numpy RNGs are neither used nor
+        changed.
     device : {"cpu", "cuda"}
         Where training and inference run; ``"cuda"`` needs ``torch.cuda.is_available()``.
     verbose : bool
@@ -68,15 +106,14 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     module_ : torch.nn.Module
-        The trained network (on ``device``), mapping inputs to logits.
-    classes_ : ndarray of shape (n_classes,)
-        The labels seen in ``fit``, sorted; the network's output ``k`` is ``classes_[k]``.
+        The trained network (on ``device``), in train mode; inference runs it in eval
+        mode (no dropout).
     n_features_in_ : int
         Number of features seen in ``fit``.
     n_parameters_ : int
         Number of trainable parameters of ``module_``.
     history_ : History
-        Training loss and accuracy after each epoch.
+        Losses (and accuracies) after each epoch, learning rates, best epoch.
     seed_ : int
         The seed actually used (``random_state``, or the one drawn when it is ``None``).
     """
@@ -89,6 +126,9 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         learning_rate: float,
         optimizer: str,
         weight_decay: float,
+        lr_schedule: str,
+        validation_fraction: float,
+        patience: int | None,
         random_state: int | None,
         device: str,
         verbose: bool,
@@ -98,17 +138,111 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.optimizer = optimizer
         self.weight_decay = weight_decay
+        self.lr_schedule = lr_schedule
+        self.validation_fraction = validation_fraction
+        self.patience = patience
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
 
-    def _build_module(self, n_features: int, n_classes: int) -> nn.Module:
-        """A freshly initialised network: ``[batch, n_features]`` in, logits out.
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        """A freshly initialised network: ``[batch, n_features]`` in, ``[batch, n_outputs]`` out.
 
         Called inside a forked, seeded global torch RNG, so PyTorch's default
         initialisers are reproducible here.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement _build_module")
+
+    def _augmentation(self) -> Augmentation | None:
+        """What to apply to every training mini-batch; ``None`` (the default) for nothing."""
+        return None
+
+    def _fit_network(self, X: np.ndarray, targets: np.ndarray, n_outputs: int, train, **options):
+        """Build the network from the seed, train it with ``train`` and store the fitted state."""
+        device = resolve_device(self.device)
+        seed = _seed_from(self.random_state)
+        # Two independent streams from one seed: weight initialisation and training.
+        init_seed, train_seed = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(init_seed))
+            module = self._build_module(X.shape[1], n_outputs)
+        history: History = train(
+            module,
+            torch.from_numpy(X),
+            torch.from_numpy(targets),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            optimizer=self.optimizer,
+            weight_decay=self.weight_decay,
+            lr_schedule=self.lr_schedule,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            augment=self._augmentation(),
+            generator=torch.Generator().manual_seed(int(train_seed)),
+            device=device,
+            progress=self.verbose,
+            description=type(self).__name__,
+            **options,
+        )
+        self.module_ = module
+        self.history_ = history
+        self.seed_ = seed
+        self.n_parameters_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted once training has finished (``n_features_in_`` is set before training)."""
+        return hasattr(self, "module_")
+
+    def operations(self, X) -> dict[str, float]:
+        """What inference on ``X`` costs, measured by hooks on a real forward pass.
+
+        Returns per-example means in NeuroBench terms; see
+        :func:`artificial.operations.measure_operations` for every key.
+        """
+        inputs = self._input_tensor(X)
+        return measure_operations(self.module_, inputs)
+
+    def _outputs(self, X) -> Tensor:
+        inputs = self._input_tensor(X)
+        return forward_in_chunks(self.module_, inputs)
+
+    def _input_tensor(self, X) -> Tensor:
+        """Check the model is fitted, validate ``X`` against it, and put it on the module's device.
+
+        Callers must call this before touching any fitted attribute, so that an unfitted
+        model raises NotFittedError rather than AttributeError.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        _check_unit_interval(X)
+        device = next(self.module_.parameters()).device
+        return torch.from_numpy(X).to(device)
+
+
+class TorchClassifier(ClassifierMixin, TorchEstimator):
+    """Base of the PyTorch classifiers: the network maps inputs to one logit per class.
+
+    Parameters
+    ----------
+    loss : {"cross_entropy", "mse"}
+        Cross-entropy of the softmax of the logits, or squared error between the
+        outputs and one-hot targets.
+    epochs, batch_size, learning_rate, optimizer, weight_decay, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
+        See :class:`TorchEstimator`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit``, sorted; the network's output ``k`` is ``classes_[k]``.
+    module_, n_features_in_, n_parameters_, history_, seed_
+        See :class:`TorchEstimator`.
+    """
+
+    def __init__(self, *, loss: str, **shared) -> None:
+        super().__init__(**shared)
+        self.loss = loss
 
     def fit(self, X, y) -> TorchClassifier:
         """Train a freshly initialised network on ``X`` and labels ``y``.
@@ -131,7 +265,10 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Naming the problem, for malformed data (shape, NaN or inf, values outside
-            [0, 1], mismatched lengths, fewer than two classes) or hyperparameters.
+            [0, 1], mismatched lengths, fewer than two classes) or hyperparameters
+            (unknown names are listed with the valid ones).
+        FloatingPointError
+            When the training loss becomes NaN or infinite (the model stays unfitted).
         """
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
@@ -142,81 +279,190 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 f"expected at least 2 classes in y, got 1 class "
                 f"(every label is {classes.tolist()[0]!r})"
             )
-        device = resolve_device(self.device)
-        seed = _seed_from(self.random_state)
-        # Two independent streams from one seed: weight initialisation and shuffling.
-        init_seed, shuffle_seed = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(init_seed))
-            module = self._build_module(X.shape[1], len(classes))
-        history = train_classifier(
-            module,
-            torch.from_numpy(X),
-            torch.from_numpy(y_index),
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            optimizer=self.optimizer,
-            weight_decay=self.weight_decay,
-            generator=torch.Generator().manual_seed(int(shuffle_seed)),
-            device=device,
-            progress=self.verbose,
-            description=type(self).__name__,
-        )
-        self.module_ = module
+        self._fit_network(X, y_index, len(classes), train_classifier, loss=self.loss)
         self.classes_ = classes
-        self.history_ = history
-        self.seed_ = seed
-        self.n_parameters_ = sum(p.numel() for p in module.parameters() if p.requires_grad)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (softmax of the logits), float64, ``(n_samples, n_classes)``."""
-        logits = self._logits(X)
+        logits = self._outputs(X)
         return torch.softmax(logits.double(), dim=1).cpu().numpy()
 
     def predict(self, X) -> np.ndarray:
         """Most probable label for each row of ``X``, shape ``(n_samples,)``."""
-        logits = self._logits(X)
+        logits = self._outputs(X)
         return self.classes_[logits.argmax(dim=1).cpu().numpy()]
 
-    def operations(self, X) -> dict[str, float]:
-        """What inference on ``X`` costs, measured by hooks on a real forward pass.
 
-        Returns per-example means in NeuroBench terms; see
-        :func:`artificial.operations.measure_operations` for every key.
+class TorchRegressor(RegressorMixin, TorchEstimator):
+    """Base of the PyTorch regressors: trained on squared error against float targets.
+
+    Parameters
+    ----------
+    epochs, batch_size, learning_rate, optimizer, weight_decay, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
+        See :class:`TorchEstimator`.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets (1 for a 1-D ``y``).
+    module_, n_features_in_, n_parameters_, history_, seed_
+        See :class:`TorchEstimator`.
+    """
+
+    def fit(self, X, y) -> TorchRegressor:
+        """Train a freshly initialised network on ``X`` and float targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite values in [0, 1]; converted to float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Finite numeric targets; converted to float32.
+
+        Returns
+        -------
+        self
+            With ``module_``, ``n_outputs_``, ``n_features_in_``, ``n_parameters_``,
+            ``history_`` and ``seed_`` set.
+
+        Raises
+        ------
+        ValueError
+            Naming the problem, for malformed data or hyperparameters.
+        FloatingPointError
+            When the training loss becomes NaN or infinite (the model stays unfitted).
         """
-        inputs = self._input_tensor(X)
-        return measure_operations(self.module_, inputs)
-
-    def _logits(self, X) -> Tensor:
-        inputs = self._input_tensor(X)
-        return forward_in_chunks(self.module_, inputs)
-
-    def _input_tensor(self, X) -> Tensor:
-        """Check the model is fitted, validate ``X`` against it, and put it on the module's device.
-
-        Callers must call this before touching any fitted attribute, so that an unfitted
-        model raises NotFittedError rather than AttributeError.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True, multi_output=True)
         _check_unit_interval(X)
-        device = next(self.module_.parameters()).device
-        return torch.from_numpy(X).to(device)
+        y = np.asarray(y, dtype=np.float32)
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        self._fit_network(X, y, n_outputs, train_regressor)
+        self.n_outputs_ = n_outputs
+        self._single_target = y.ndim == 1
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, float64: ``(n_samples,)`` for a 1-D ``y``, else 2-D."""
+        outputs = self._outputs(X).double().cpu().numpy()
+        return outputs[:, 0] if self._single_target else outputs
+
+
+class LogisticRegression(TorchClassifier):
+    """Multinomial logistic regression (one linear layer + softmax) trained by backprop.
+
+    Parameters
+    ----------
+    epochs, batch_size, learning_rate, optimizer, weight_decay, loss, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
+        See :class:`TorchClassifier`.
+    """
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-2,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        loss: str = "cross_entropy",
+        lr_schedule: str = "constant",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
+        random_state: int | None = None,
+        device: str = "cpu",
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            loss=loss,
+            lr_schedule=lr_schedule,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+        )
+
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        return MLP(n_features, (), n_outputs)
+
+
+class LinearRegression(TorchRegressor):
+    """Linear least squares, :math:`\\hat y = W x + b`, fitted by mini-batch backprop on MSE.
+
+    The same network as :class:`LogisticRegression` (one linear layer, operation
+    counts alike), trained on squared error against float targets; with enough epochs
+    it approaches the closed-form least-squares solution.
+
+    Parameters
+    ----------
+    epochs, batch_size, learning_rate, optimizer, weight_decay, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
+        See :class:`TorchEstimator`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((200, 3))
+    >>> y = X @ [1.0, -2.0, 0.5] + 0.3
+    >>> model = LinearRegression(epochs=300, random_state=0).fit(X, y)
+    >>> model.predict(X[:4]).shape, model.score(X, y) > 0.99
+    ((4,), True)
+    """
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 30,
+        batch_size: int = 64,
+        learning_rate: float = 1e-2,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        lr_schedule: str = "constant",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
+        random_state: int | None = None,
+        device: str = "cpu",
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            lr_schedule=lr_schedule,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+        )
+
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        return MLP(n_features, (), n_outputs)
 
 
 class MLPClassifier(TorchClassifier):
-    """Multi-layer perceptron classifier trained by backprop on cross-entropy.
+    """Multi-layer perceptron classifier trained by backprop.
 
     Parameters
     ----------
     hidden_sizes : tuple of int
-        Width of each hidden layer, input side first (``(512,)`` with 784 inputs is the
-        classic Keras MNIST MLP's hidden layer).
+        Width of each hidden layer, input side first.
     activation : {"relu", "tanh", "sigmoid"}
         Hidden-layer non-linearity.
-    epochs, batch_size, learning_rate, optimizer, weight_decay, random_state, device, verbose
+    dropout : float
+        Dropout probability after every hidden layer during training; 0 for none.
+    epochs, batch_size, learning_rate, optimizer, weight_decay, loss, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
         See :class:`TorchClassifier`.
 
     Examples
@@ -234,12 +480,17 @@ class MLPClassifier(TorchClassifier):
         self,
         hidden_sizes: tuple[int, ...] = (100,),
         activation: str = "relu",
+        dropout: float = 0.0,
         *,
         epochs: int = 30,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
+        loss: str = "cross_entropy",
+        lr_schedule: str = "constant",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
         random_state: int | None = None,
         device: str = "cpu",
         verbose: bool = False,
@@ -250,34 +501,158 @@ class MLPClassifier(TorchClassifier):
             learning_rate=learning_rate,
             optimizer=optimizer,
             weight_decay=weight_decay,
+            loss=loss,
+            lr_schedule=lr_schedule,
+            validation_fraction=validation_fraction,
+            patience=patience,
             random_state=random_state,
             device=device,
             verbose=verbose,
         )
         self.hidden_sizes = hidden_sizes
         self.activation = activation
+        self.dropout = dropout
 
-    def _build_module(self, n_features: int, n_classes: int) -> nn.Module:
-        return MLP(n_features, tuple(self.hidden_sizes), n_classes, self.activation)
+    @classmethod
+    def keras_mnist(cls, n_hidden_layers: int = 1, **overrides) -> MLPClassifier:
+        """The classic Keras MNIST MLP: 784-512-10, ReLU, dropout 0.2, RMSprop, batch 128.
+
+        After the Keras example ``examples/mnist_mlp.py`` (keras-team/keras, "Trains a
+        simple deep NN on the MNIST dataset": ``Dense(512, relu)``, ``Dropout(0.2)``,
+        ``Dense(10, softmax)``, ``RMSprop()`` at learning rate 0.001, categorical
+        cross-entropy, batch size 128, 20 epochs). That example stacks *two* such
+        hidden layers (784-512-512-10): pass ``n_hidden_layers=2`` for it exactly.
+        Differences that remain: PyTorch's initialisation (uniform
+        :math:`\\pm 1/\\sqrt{\\text{fan-in}}`) instead of Keras' Glorot uniform, and
+        PyTorch's RMSprop smoothing (0.99, eps 1e-8) instead of Keras' (0.9, 1e-7).
+
+        Parameters
+        ----------
+        n_hidden_layers : int
+            Hidden layers of 512 units, each followed by ReLU and dropout 0.2.
+        **overrides
+            Any other hyperparameter (e.g. ``epochs=5``, ``random_state=0``).
+
+        Examples
+        --------
+        >>> from artificial.models import mlp_parameter_count
+        >>> model = MLPClassifier.keras_mnist(epochs=5)
+        >>> model.hidden_sizes, model.dropout, model.optimizer, model.batch_size
+        ((512,), 0.2, 'rmsprop', 128)
+        >>> mlp_parameter_count(784, model.hidden_sizes, 10)  # 785 * 512 + 513 * 10
+        407050
+        """
+        if (
+            isinstance(n_hidden_layers, bool)
+            or not isinstance(n_hidden_layers, Integral)
+            or n_hidden_layers < 1
+        ):
+            raise ValueError(
+                f"expected n_hidden_layers to be a positive int, got {n_hidden_layers!r}"
+            )
+        params = {
+            "hidden_sizes": (512,) * int(n_hidden_layers),
+            "activation": "relu",
+            "dropout": 0.2,
+            "optimizer": "rmsprop",
+            "learning_rate": 1e-3,
+            "batch_size": 128,
+            "epochs": 20,
+            "loss": "cross_entropy",
+        }
+        return cls(**{**params, **overrides})
+
+    @classmethod
+    def twin_of(cls, n_hidden: int, **overrides) -> MLPClassifier:
+        """The MLP twin of a spiking network with ``n_hidden`` excitatory neurons.
+
+        The spiking arm's Diehl & Cook (2015) network maps the 784 inputs through
+        ``n_hidden`` excitatory neurons, whose responses are read out as class votes;
+        its MLP twin has one hidden layer of the same size, ``hidden = N``, and a
+        trained linear read-out: 784-N-10. With :math:`n` inputs and :math:`C` classes
+        it has :math:`(n + 1) N + (N + 1) C` parameters
+        (:func:`artificial.models.mlp_parameter_count`); the spiking network learns
+        :math:`n N` input weights and :math:`N` adaptive thresholds.
+
+        Parameters
+        ----------
+        n_hidden : int
+            Number of excitatory neurons of the spiking network = hidden units.
+        **overrides
+            Any other hyperparameter of :class:`MLPClassifier`.
+
+        Examples
+        --------
+        >>> from artificial.models import mlp_parameter_count
+        >>> MLPClassifier.twin_of(400).hidden_sizes
+        (400,)
+        >>> [mlp_parameter_count(784, (n,), 10) for n in (100, 400, 1600, 6400)]
+        [79510, 318010, 1272010, 5088010]
+        """
+        if isinstance(n_hidden, bool) or not isinstance(n_hidden, Integral) or n_hidden < 1:
+            raise ValueError(f"expected n_hidden to be a positive int, got {n_hidden!r}")
+        return cls(**{"hidden_sizes": (int(n_hidden),), **overrides})
+
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        return MLP(n_features, tuple(self.hidden_sizes), n_outputs, self.activation, self.dropout)
 
 
-class LogisticRegression(TorchClassifier):
-    """Multinomial logistic regression (one linear layer + softmax) trained by backprop.
+class CNNClassifier(TorchClassifier):
+    """Convolutional classifier of flattened images, with optional data augmentation.
+
+    The network is :class:`artificial.models.ConvNet`: conv-ReLU-maxpool blocks, then a
+    dense ReLU layer between dropouts. With any augmentation strength above zero,
+    every training mini-batch is randomly rotated, shifted, zoomed and flipped
+    (:class:`artificial.augmentation.ImageAugmentation`, drawn from the seed); the
+    history's metrics and all predictions use the original images.
 
     Parameters
     ----------
-    epochs, batch_size, learning_rate, optimizer, weight_decay, random_state, device, verbose
+    image_shape : tuple of int
+        ``(H, W)`` or ``(C, H, W)`` of the images that the rows of ``X`` flatten.
+    channels : tuple of int
+        Output channels of each conv block.
+    kernel_size : int
+        Odd side of the square kernels.
+    dense_size : int
+        Width of the dense hidden layer.
+    dropout : float
+        Dropout probability around the dense layer.
+    rotation, shift, zoom, horizontal_flip
+        Augmentation strengths (degrees, fraction of the size, zoom range, flip or
+        not); all zero/False for none. See :class:`~artificial.augmentation.ImageAugmentation`.
+    epochs, batch_size, learning_rate, optimizer, weight_decay, loss, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
         See :class:`TorchClassifier`.
+
+    Examples
+    --------
+    >>> model = CNNClassifier(image_shape=(8, 8), channels=(4,), dense_size=16)
+    >>> model.get_params()["image_shape"]
+    (8, 8)
     """
 
     def __init__(
         self,
+        image_shape: tuple[int, ...] = (28, 28),
+        channels: tuple[int, ...] = (32, 64),
+        kernel_size: int = 3,
+        dense_size: int = 128,
+        dropout: float = 0.5,
+        rotation: float = 0.0,
+        shift: float = 0.0,
+        zoom: float = 0.0,
+        horizontal_flip: bool = False,
         *,
-        epochs: int = 30,
+        epochs: int = 10,
         batch_size: int = 64,
-        learning_rate: float = 1e-2,
+        learning_rate: float = 1e-3,
         optimizer: str = "adam",
         weight_decay: float = 0.0,
+        loss: str = "cross_entropy",
+        lr_schedule: str = "constant",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
         random_state: int | None = None,
         device: str = "cpu",
         verbose: bool = False,
@@ -288,13 +663,120 @@ class LogisticRegression(TorchClassifier):
             learning_rate=learning_rate,
             optimizer=optimizer,
             weight_decay=weight_decay,
+            loss=loss,
+            lr_schedule=lr_schedule,
+            validation_fraction=validation_fraction,
+            patience=patience,
             random_state=random_state,
             device=device,
             verbose=verbose,
         )
+        self.image_shape = image_shape
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dense_size = dense_size
+        self.dropout = dropout
+        self.rotation = rotation
+        self.shift = shift
+        self.zoom = zoom
+        self.horizontal_flip = horizontal_flip
 
-    def _build_module(self, n_features: int, n_classes: int) -> nn.Module:
-        return MLP(n_features, (), n_classes)
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        module = ConvNet(
+            tuple(self.image_shape),
+            n_outputs,
+            tuple(self.channels),
+            self.kernel_size,
+            self.dense_size,
+            self.dropout,
+        )
+        _check_flattened_size(n_features, module.image_shape, "image_shape", self.image_shape)
+        return module
+
+    def _augmentation(self) -> Augmentation | None:
+        augmentation = ImageAugmentation(
+            tuple(self.image_shape), self.rotation, self.shift, self.zoom, self.horizontal_flip
+        )
+        return None if augmentation.is_identity else augmentation
+
+
+class RNNClassifier(TorchClassifier):
+    """Recurrent classifier of flattened sequences (Elman RNN, LSTM or GRU).
+
+    Each row of ``X`` is read as ``sequence_shape = (steps, features)``: a 28 x 28
+    image row by row is ``(28, 28)``, an MNIST-1D example is ``(40, 1)``. The network
+    is :class:`artificial.models.RecurrentNet`, classifying the last step's hidden state.
+
+    Parameters
+    ----------
+    sequence_shape : tuple of int
+        ``(steps, features)`` with ``steps * features == n_features``.
+    cell : {"rnn", "lstm", "gru"}
+        Recurrent layer type.
+    hidden_size : int
+        Hidden units per recurrent layer.
+    num_layers : int
+        Stacked recurrent layers.
+    epochs, batch_size, learning_rate, optimizer, weight_decay, loss, lr_schedule, \
+validation_fraction, patience, random_state, device, verbose
+        See :class:`TorchClassifier`.
+    """
+
+    def __init__(
+        self,
+        sequence_shape: tuple[int, int] = (28, 28),
+        cell: str = "lstm",
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        *,
+        epochs: int = 10,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        optimizer: str = "adam",
+        weight_decay: float = 0.0,
+        loss: str = "cross_entropy",
+        lr_schedule: str = "constant",
+        validation_fraction: float = 0.0,
+        patience: int | None = None,
+        random_state: int | None = None,
+        device: str = "cpu",
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            optimizer=optimizer,
+            weight_decay=weight_decay,
+            loss=loss,
+            lr_schedule=lr_schedule,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            random_state=random_state,
+            device=device,
+            verbose=verbose,
+        )
+        self.sequence_shape = sequence_shape
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+
+    def _build_module(self, n_features: int, n_outputs: int) -> nn.Module:
+        module = RecurrentNet(
+            tuple(self.sequence_shape), n_outputs, self.cell, self.hidden_size, self.num_layers
+        )
+        _check_flattened_size(
+            n_features, module.sequence_shape, "sequence_shape", self.sequence_shape
+        )
+        return module
+
+
+def _check_flattened_size(n_features: int, shape: tuple[int, ...], name: str, given) -> None:
+    if n_features != math.prod(shape):
+        raise ValueError(
+            f"expected X with {math.prod(shape)} features ({name}={tuple(given)!r} "
+            f"flattened), got {n_features}; set {name} to the shape of one example"
+        )
 
 
 def _check_unit_interval(X: np.ndarray) -> None:

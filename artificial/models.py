@@ -1,4 +1,4 @@
-"""Feed-forward networks for the artificial arm, as plain :class:`torch.nn.Module` s.
+"""The networks of the artificial arm, as plain :class:`torch.nn.Module` s.
 
 :class:`MLP` is a stack of fully connected layers with an elementwise non-linearity
 :math:`\\phi` between them,
@@ -10,7 +10,16 @@
 
 and returns the logits :math:`z` (no softmax: :func:`torch.nn.functional.cross_entropy`
 applies it). With no hidden layers (``hidden_sizes=()``) it is a single linear layer,
-i.e. multinomial logistic regression; there is no separate class for that case.
+i.e. multinomial logistic regression (or, trained on squared error, linear regression);
+there is no separate class for that case.
+
+:class:`ConvNet` reads flattened images, ``[batch, C * H * W]``, as ``[batch, C, H, W]``
+and applies conv-ReLU-maxpool blocks, then a dense ReLU layer and the output layer.
+:class:`RecurrentNet` reads flattened sequences, ``[batch, T * F]``, as ``T`` steps of
+``F`` features (an image row by row, or MNIST-1D's 40 steps of 1) through recurrent
+layers (Elman RNN, LSTM or GRU) and classifies the last step's hidden state.
+Every network takes the project's flattened ``(n_samples, n_features)`` rows, so the
+estimators and :mod:`artificial.operations` treat them alike.
 
 Example
 -------
@@ -20,15 +29,20 @@ Example
 torch.Size([5, 10])
 >>> sum(p.numel() for p in net.parameters())  # (64 + 1) * 100 + (100 + 1) * 10
 7510
+>>> ConvNet((28, 28), n_classes=10)(torch.zeros(5, 784)).shape
+torch.Size([5, 10])
+>>> RecurrentNet((40, 1), n_classes=10, cell="gru")(torch.zeros(5, 40)).shape
+torch.Size([5, 10])
 """
 
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 from torch import Tensor, nn
 
-__all__ = ["ACTIVATIONS", "MLP"]
+__all__ = ["ACTIVATIONS", "CELLS", "MLP", "ConvNet", "RecurrentNet", "mlp_parameter_count"]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -52,11 +66,14 @@ class MLP(nn.Module):
         Number of output logits.
     activation : {"relu", "tanh", "sigmoid"}
         Non-linearity after every hidden layer (not after the output layer).
+    dropout : float
+        Probability of zeroing each hidden activation during training (an
+        :class:`torch.nn.Dropout` after every hidden non-linearity); 0 adds none.
 
     Attributes
     ----------
     network : torch.nn.Sequential
-        ``Linear, activation, Linear, activation, ..., Linear``; PyTorch's default
+        ``Linear, activation, [Dropout,] Linear, ..., Linear``; PyTorch's default
         initialisation (drawn from the global torch RNG: seed it, or wrap construction
         in :func:`torch.random.fork_rng`, for reproducible weights).
 
@@ -76,24 +93,217 @@ class MLP(nn.Module):
         hidden_sizes: tuple[int, ...],
         n_classes: int,
         activation: str = "relu",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         _check_positive_int("n_features", n_features)
         _check_positive_int("n_classes", n_classes)
         for size in hidden_sizes:
             _check_positive_int("every hidden size", size)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"expected activation in {sorted(ACTIVATIONS)}, got {activation!r}")
+        _check_activation(activation)
+        _check_dropout(dropout)
         widths = [n_features, *hidden_sizes]
         layers: list[nn.Module] = []
         for n_in, n_out in zip(widths[:-1], widths[1:]):
             layers += [nn.Linear(int(n_in), int(n_out)), ACTIVATIONS[activation]()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
         layers.append(nn.Linear(int(widths[-1]), int(n_classes)))
         self.network = nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits of shape ``[batch, n_classes]`` for inputs of shape ``[batch, n_features]``."""
         return self.network(x)
+
+
+def mlp_parameter_count(n_features: int, hidden_sizes: tuple[int, ...], n_outputs: int) -> int:
+    """Weights and biases of :class:`MLP` ``(n_features, hidden_sizes, n_outputs)``.
+
+    :math:`\\sum_k (n_{k-1} + 1)\\, n_k` over the layers, with :math:`n_0` = ``n_features``
+    and the last :math:`n_k` = ``n_outputs``.
+
+    Examples
+    --------
+    >>> mlp_parameter_count(784, (100,), 10)  # 785 * 100 + 101 * 10
+    79510
+    >>> mlp_parameter_count(784, (), 10)  # logistic regression
+    7850
+    """
+    widths = [int(n_features), *(int(size) for size in hidden_sizes), int(n_outputs)]
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(widths[:-1], widths[1:]))
+
+
+class ConvNet(nn.Module):
+    """Convolutional classifier: flattened images ``[batch, C * H * W]`` to logits.
+
+    Each block is ``Conv2d(k x k, stride 1, zero "same" padding) -> ReLU ->
+    MaxPool2d(2)``, so it halves the height and width (rounding down); then
+    ``Flatten -> Dropout -> Linear(dense_size) -> ReLU -> Dropout -> Linear(n_classes)``,
+    the layout of the Keras ``mnist_cnn.py`` example.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(H, W)`` for one channel or ``(C, H, W)``; rows of the input are these images
+        flattened in C order (``X.reshape(-1, C, H, W)`` recovers them).
+    n_classes : int
+        Number of output logits.
+    channels : tuple of int
+        Output channels of each conv block, input side first.
+    kernel_size : int
+        Odd side of the square kernels (odd keeps "same" padding symmetric).
+    dense_size : int
+        Width of the dense hidden layer.
+    dropout : float
+        Dropout probability before and after the dense hidden layer; 0 adds none.
+
+    Examples
+    --------
+    >>> net = ConvNet((1, 8, 8), n_classes=3, channels=(4,), dense_size=5)
+    >>> net.feature_shape  # 4 channels of 8 // 2 x 8 // 2
+    (4, 4, 4)
+    """
+
+    def __init__(
+        self,
+        image_shape: tuple[int, ...],
+        n_classes: int,
+        channels: tuple[int, ...] = (32, 64),
+        kernel_size: int = 3,
+        dense_size: int = 128,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.image_shape = _check_image_shape(image_shape)
+        _check_positive_int("n_classes", n_classes)
+        if len(channels) < 1:
+            raise ValueError(f"expected at least one conv block in channels, got {channels!r}")
+        for size in channels:
+            _check_positive_int("every channel count", size)
+        _check_positive_int("kernel_size", kernel_size)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"expected an odd kernel_size (for same padding), got {kernel_size}")
+        _check_positive_int("dense_size", dense_size)
+        _check_dropout(dropout)
+        n_channels, height, width = self.image_shape
+        if height >> len(channels) < 1 or width >> len(channels) < 1:
+            raise ValueError(
+                f"expected images of at least {2 ** len(channels)} x {2 ** len(channels)} "
+                f"pixels for {len(channels)} max-pooling blocks, got {height} x {width}"
+            )
+        blocks: list[nn.Module] = []
+        for n_in, n_out in zip([n_channels, *channels[:-1]], channels):
+            blocks += [
+                nn.Conv2d(int(n_in), int(n_out), int(kernel_size), padding=kernel_size // 2),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+            ]
+        self.features = nn.Sequential(*blocks)
+        self.feature_shape = (
+            int(channels[-1]),
+            height >> len(channels),
+            width >> len(channels),
+        )
+        head: list[nn.Module] = [nn.Flatten()]
+        if dropout > 0:
+            head.append(nn.Dropout(dropout))
+        head += [nn.Linear(math.prod(self.feature_shape), int(dense_size)), nn.ReLU()]
+        if dropout > 0:
+            head.append(nn.Dropout(dropout))
+        head.append(nn.Linear(int(dense_size), int(n_classes)))
+        self.classifier = nn.Sequential(*head)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits ``[batch, n_classes]`` for flattened images ``[batch, C * H * W]``."""
+        return self.classifier(self.features(x.reshape(len(x), *self.image_shape)))
+
+
+CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+"""Recurrent cells by name: Elman (tanh), long short-term memory, gated recurrent unit."""
+
+
+class RecurrentNet(nn.Module):
+    """Recurrent classifier: flattened sequences ``[batch, T * F]`` to logits.
+
+    The rows are read as ``T`` steps of ``F`` features, run through ``num_layers``
+    single-layer recurrent modules (one per layer, so operation counting sees each
+    layer's inputs), starting from zero state; the last step's hidden state of the top
+    layer goes through a linear output layer. For the LSTM, :math:`h_t = o_t \\odot
+    \\tanh(c_t)` is the hidden state (PyTorch's equations).
+
+    Parameters
+    ----------
+    sequence_shape : tuple of int
+        ``(T, F)``: steps and features per step. A 28 x 28 image read row by row is
+        ``(28, 28)``; MNIST-1D is ``(40, 1)``.
+    n_classes : int
+        Number of output logits.
+    cell : {"rnn", "lstm", "gru"}
+        Recurrent layer type.
+    hidden_size : int
+        Hidden units per layer.
+    num_layers : int
+        Stacked recurrent layers.
+
+    Examples
+    --------
+    >>> net = RecurrentNet((28, 28), n_classes=10, cell="lstm", hidden_size=8)
+    >>> sum(p.numel() for p in net.parameters())  # 4 gates x 8 x (28 + 8 + 2) + 9 * 10
+    1306
+    """
+
+    def __init__(
+        self,
+        sequence_shape: tuple[int, int],
+        n_classes: int,
+        cell: str = "lstm",
+        hidden_size: int = 128,
+        num_layers: int = 1,
+    ) -> None:
+        super().__init__()
+        if len(sequence_shape) != 2:
+            raise ValueError(
+                f"expected sequence_shape (steps, features), got {tuple(sequence_shape)!r}"
+            )
+        for name, value in zip(("steps", "features"), sequence_shape):
+            _check_positive_int(f"sequence_shape's {name}", value)
+        self.sequence_shape = (int(sequence_shape[0]), int(sequence_shape[1]))
+        _check_positive_int("n_classes", n_classes)
+        if cell not in CELLS:
+            raise ValueError(f"expected cell in {tuple(CELLS)}, got {cell!r}")
+        _check_positive_int("hidden_size", hidden_size)
+        _check_positive_int("num_layers", num_layers)
+        sizes = [self.sequence_shape[1]] + [int(hidden_size)] * int(num_layers)
+        self.recurrent = nn.ModuleList(
+            CELLS[cell](n_in, n_out, batch_first=True) for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        )
+        self.output = nn.Linear(int(hidden_size), int(n_classes))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits ``[batch, n_classes]`` for flattened sequences ``[batch, T * F]``."""
+        hidden = x.reshape(len(x), *self.sequence_shape)
+        for layer in self.recurrent:
+            hidden, _ = layer(hidden)
+        return self.output(hidden[:, -1])
+
+
+def _check_image_shape(image_shape: object) -> tuple[int, int, int]:
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
+    if shape is None or len(shape) not in (2, 3):
+        raise ValueError(f"expected image_shape (H, W) or (C, H, W), got {image_shape!r}")
+    for size in shape:
+        _check_positive_int("every image_shape size", size)
+    return (1, int(shape[0]), int(shape[1])) if len(shape) == 2 else tuple(map(int, shape))
+
+
+def _check_activation(activation: object) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"expected activation in {sorted(ACTIVATIONS)}, got {activation!r}")
+
+
+def _check_dropout(dropout: object) -> None:
+    if isinstance(dropout, bool) or not isinstance(dropout, Real) or not 0 <= dropout < 1:
+        raise ValueError(f"expected dropout in [0, 1), got {dropout!r}")
 
 
 def _check_positive_int(name: str, value: object) -> None:

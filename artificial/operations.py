@@ -3,8 +3,9 @@
 The counts follow NeuroBench's definitions (Yik et al., "NeuroBench: A Framework for
 Benchmarking Neuromorphic Computing Algorithms and Systems", arXiv:2304.04640, and the
 ``neurobench`` package's ``single_layer_MACs``), restricted to the layers the artificial
-arm uses so far (:class:`torch.nn.Linear` and the non-linearities in
-:data:`artificial.models.ACTIVATIONS`). For a linear layer
+arm uses (:class:`torch.nn.Linear`, :class:`torch.nn.Conv2d`, the recurrent
+:class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` and :class:`~torch.nn.GRU`, and the
+non-linearities in :data:`artificial.models.ACTIVATIONS`). For a linear layer
 with ``in_features`` inputs and ``out_features`` outputs, on one example :math:`x`:
 
 - dense MACs :math:`= \\text{in} \\cdot \\text{out}` (every weight used once);
@@ -17,6 +18,27 @@ with ``in_features`` inputs and ``out_features`` outputs, on one example :math:`
   run on real-valued activations. (NeuroBench would count a layer whose inputs are all
   0/1 as ACs; we count every linear layer as MACs so ANN numbers do not change with the
   data's values.)
+
+For a 2-D convolution, every output element is a dot product over a receptive field:
+
+- dense MACs :math:`=` (output elements) :math:`\\cdot`
+  ``in_channels / groups`` :math:`\\cdot` (kernel area), zero padding included;
+- effective MACs count, over every output element, the pairs (non-zero input in its
+  receptive field, non-zero kernel weight): the convolution of :math:`[x \\neq 0]` with
+  :math:`[W \\neq 0]` (same stride, padding, dilation and groups), summed; padded
+  positions are zero inputs, so they are skipped.
+
+For a recurrent layer with :math:`g` gate blocks (1 for the Elman RNN, 4 for the LSTM,
+3 for the GRU), ``input_size`` :math:`I` and ``hidden_size`` :math:`H`, each step
+multiplies the input by :math:`W_{ih}` (:math:`gH \\times I`) and the previous hidden
+state by :math:`W_{hh}` (:math:`gH \\times H`):
+
+- dense MACs :math:`= T \\, g H (I + H)` over :math:`T` steps;
+- effective MACs count the (non-zero input, non-zero weight) pairs of both products at
+  every step, with :math:`h_0 = 0` (or the state passed in);
+- activations are the non-zero hidden states :math:`h_t` over all steps, out of
+  :math:`T H` hidden units, and each step updates :math:`H` neurons. The gate
+  non-linearities and elementwise products are not counted, as in NeuroBench.
 
 Every count is a mean per example over the inputs passed in.
 
@@ -36,6 +58,7 @@ import math
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional
 
 from artificial.models import ACTIVATIONS
 from artificial.training import forward_in_chunks
@@ -62,10 +85,12 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     Parameters
     ----------
     module : torch.nn.Module
-        Built from :class:`torch.nn.Linear` layers and activation modules; run in eval
-        mode without gradients. Its hooks are removed afterwards, even on error.
-    X : Tensor, shape (n_samples, n_features)
-        Inputs, on the module's device.
+        Built from :class:`torch.nn.Linear`, :class:`torch.nn.Conv2d` (zero padding)
+        and single-direction, single-layer, batch-first or time-first recurrent layers,
+        activation modules, pooling, dropout and reshaping; run in eval mode without
+        gradients. Its hooks are removed afterwards, even on error.
+    X : Tensor, shape (n_samples, ...)
+        Inputs, on the module's device (flattened rows for the project's networks).
 
     Returns
     -------
@@ -75,7 +100,8 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         ``footprint_bytes``
             Bytes held by parameters and buffers.
         ``connection_sparsity``
-            Fraction of linear-layer weights that are exactly zero (biases excluded).
+            Fraction of linear, convolution and recurrent weights that are exactly zero
+            (biases excluded).
         ``dense_macs``
             Multiply-accumulates per example if every input were non-zero.
         ``effective_macs``
@@ -84,14 +110,23 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         ``effective_acs``
             Accumulates per example (binary spike inputs): 0.0 for these networks.
         ``activations``
-            Non-zero hidden activations per example (outputs of the activation modules).
+            Non-zero hidden activations per example (outputs of the activation modules
+            and hidden states of recurrent layers at every step).
         ``activation_sparsity``
             ``1 - activations / hidden units``; NaN when there are no hidden layers.
         ``neuron_updates``
-            Hidden and output neurons computed per example (linear-layer outputs).
+            Neurons computed per example: linear-layer outputs, convolution output
+            elements, and recurrent hidden units at every step.
+
+    Raises
+    ------
+    ValueError
+        For a convolution with non-zero padding or a recurrent layer that is
+        bidirectional, stacked (``num_layers > 1``) or projected, whose counts these
+        hooks cannot see.
     """
-    if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"expected X of shape (n_samples >= 1, n_features), got {tuple(X.shape)}")
+    if X.ndim < 2 or len(X) == 0:
+        raise ValueError(f"expected X of shape (n_samples >= 1, ...), got {tuple(X.shape)}")
     totals = {
         "dense_macs": 0,
         "effective_macs": 0,
@@ -110,6 +145,44 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         totals["effective_macs"] += int(used.sum().item())
         totals["neuron_updates"] += output.numel()
 
+    def count_conv(layer: nn.Conv2d, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        (x,) = inputs
+        kernel_area = layer.kernel_size[0] * layer.kernel_size[1]
+        totals["dense_macs"] += output.numel() * (layer.in_channels // layer.groups) * kernel_area
+        # Each output element of the 0/1 convolution counts its (non-zero input,
+        # non-zero weight) pairs; float64 keeps these integer sums exact.
+        used = functional.conv2d(
+            (x != 0).to(torch.float64),
+            (layer.weight != 0).to(torch.float64),
+            stride=layer.stride,
+            padding=layer.padding,
+            dilation=layer.dilation,
+            groups=layer.groups,
+        )
+        totals["effective_macs"] += int(used.sum().item())
+        totals["neuron_updates"] += output.numel()
+
+    def count_recurrent(layer: nn.RNNBase, inputs: tuple[Tensor, ...], output) -> None:
+        x = inputs[0]
+        states, _ = output
+        if not layer.batch_first:
+            x, states = x.transpose(0, 1), states.transpose(0, 1)
+        if len(inputs) > 1 and inputs[1] is not None:
+            h0 = inputs[1][0] if isinstance(layer, nn.LSTM) else inputs[1]
+            h0 = h0[0][:, None, :]  # [1, batch, H] -> [batch, 1, H]
+        else:
+            h0 = torch.zeros_like(states[:, :1])
+        previous = torch.cat([h0, states[:, :-1]], dim=1)  # h_{t-1} for every step t
+        w_ih, w_hh = layer.weight_ih_l0, layer.weight_hh_l0
+        steps = x.shape[0] * x.shape[1]  # examples x time steps
+        totals["dense_macs"] += steps * (w_ih.numel() + w_hh.numel())
+        used_input = (x != 0).to(torch.float64) @ (w_ih != 0).to(torch.float64).T
+        used_hidden = (previous != 0).to(torch.float64) @ (w_hh != 0).to(torch.float64).T
+        totals["effective_macs"] += int(used_input.sum().item() + used_hidden.sum().item())
+        totals["activations"] += int(torch.count_nonzero(states))
+        totals["hidden_units"] += states.numel()
+        totals["neuron_updates"] += states.numel()
+
     def count_activation(_: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         totals["activations"] += int(torch.count_nonzero(output))
         totals["hidden_units"] += output.numel()
@@ -119,6 +192,12 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         for layer in module.modules():
             if isinstance(layer, nn.Linear):
                 handles.append(layer.register_forward_hook(count_linear))
+            elif isinstance(layer, nn.Conv2d):
+                _check_countable_conv(layer)
+                handles.append(layer.register_forward_hook(count_conv))
+            elif isinstance(layer, nn.RNNBase):
+                _check_countable_recurrent(layer)
+                handles.append(layer.register_forward_hook(count_recurrent))
             elif isinstance(layer, tuple(ACTIVATIONS.values())):
                 handles.append(layer.register_forward_hook(count_activation))
         forward_in_chunks(module, X)
@@ -126,7 +205,12 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         for handle in handles:
             handle.remove()
 
-    weights = [layer.weight for layer in module.modules() if isinstance(layer, nn.Linear)]
+    weights = [
+        weight
+        for layer in module.modules()
+        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.RNNBase))
+        for weight in _weights(layer)
+    ]
     n_weights = sum(weight.numel() for weight in weights)
     n_zero_weights = sum(int((weight == 0).sum()) for weight in weights)
     tensors = [*module.parameters(), *module.buffers()]
@@ -145,3 +229,28 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         ),
         "neuron_updates": totals["neuron_updates"] / n_examples,
     }
+
+
+def _weights(layer: nn.Module) -> list[Tensor]:
+    """The weight matrices of a counted layer (biases excluded)."""
+    if isinstance(layer, nn.RNNBase):
+        return [layer.weight_ih_l0, layer.weight_hh_l0]
+    return [layer.weight]
+
+
+def _check_countable_conv(layer: nn.Conv2d) -> None:
+    if layer.padding_mode != "zeros":
+        raise ValueError(
+            f"cannot count operations of {layer}: expected padding_mode 'zeros' (padded "
+            f"positions are then zero inputs), got {layer.padding_mode!r}"
+        )
+
+
+def _check_countable_recurrent(layer: nn.RNNBase) -> None:
+    if layer.num_layers != 1 or layer.bidirectional or getattr(layer, "proj_size", 0):
+        raise ValueError(
+            f"cannot count operations of {layer}: expected one unidirectional layer without "
+            f"projection (stack single-layer modules instead, as RecurrentNet does), got "
+            f"num_layers={layer.num_layers}, bidirectional={layer.bidirectional}, "
+            f"proj_size={getattr(layer, 'proj_size', 0)}"
+        )

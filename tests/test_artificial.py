@@ -328,13 +328,16 @@ def test_history_has_one_entry_per_epoch_and_loss_falls(fixture, request):
     assert np.all(np.diff(history.train_loss) < 0)
     assert history.train_accuracy[-1] > history.train_accuracy[0]
     records = history.as_records()
-    assert len(records) == 2 * model.epochs
+    # train_loss, train_accuracy and learning_rate per epoch; no validation split.
+    assert len(records) == 3 * model.epochs
     assert records[0] == {"epoch": 1, "metric": "train_loss", "value": history.train_loss[0]}
-    assert records[-1] == {
+    assert records[2 * model.epochs - 1] == {
         "epoch": model.epochs,
         "metric": "train_accuracy",
         "value": history.train_accuracy[-1],
     }
+    last_rate = {"epoch": model.epochs, "metric": "learning_rate", "value": model.learning_rate}
+    assert records[-1] == last_rate
 
 
 def test_history_rejects_mismatched_lengths():
