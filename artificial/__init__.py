@@ -14,6 +14,10 @@
   protocol (``fit`` / ``predict`` / ``operations``).
 - :mod:`artificial.operations`: NeuroBench-style operation counts measured with forward
   hooks, :func:`measure_operations`.
+- :mod:`artificial.snn`: spiking networks trained with surrogate gradients: the LIF
+  step :func:`lif_step` with its parameters (:func:`lif_parameters`,
+  :class:`LIFParameters`), surrogate spike functions, rate and latency encoders, the
+  :class:`SpikingMLP` network and its estimator :class:`SpikingMLPClassifier`.
 
 This package never imports ``spiking`` or ``compare``: it exchanges plain numpy arrays.
 
@@ -37,6 +41,17 @@ from artificial.estimators import (
 )
 from artificial.models import MLP, ConvNet, RecurrentNet, mlp_parameter_count
 from artificial.operations import measure_operations
+from artificial.snn import (
+    LIFParameters,
+    LIFState,
+    SpikingMLP,
+    SpikingMLPClassifier,
+    Surrogate,
+    latency_encode,
+    lif_parameters,
+    lif_step,
+    rate_encode,
+)
 from artificial.training import History, train_classifier, train_regressor
 
 __all__ = [
@@ -54,4 +69,13 @@ __all__ = [
     "train_classifier",
     "train_regressor",
     "measure_operations",
+    "LIFParameters",
+    "LIFState",
+    "SpikingMLP",
+    "SpikingMLPClassifier",
+    "Surrogate",
+    "latency_encode",
+    "lif_parameters",
+    "lif_step",
+    "rate_encode",
 ]
