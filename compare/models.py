@@ -38,10 +38,24 @@ def _logistic(**params):
     return LogisticRegression(**params)
 
 
+def _cnn(**params):
+    from artificial import CNNClassifier
+
+    return CNNClassifier(**params)
+
+
+def _rnn(**params):
+    from artificial import RNNClassifier
+
+    return RNNClassifier(**params)
+
+
 MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
     "diehl-cook": ("spiking", _diehl_cook),
     "mlp": ("artificial", _mlp),
     "logistic": ("artificial", _logistic),
+    "cnn": ("artificial", _cnn),
+    "rnn": ("artificial", _rnn),
 }
 """Registry: kind -> (arm, factory taking the estimator's keyword arguments)."""
 

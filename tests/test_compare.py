@@ -210,3 +210,27 @@ def test_training_figures_draw_what_they_are_given(tmp_path):
     assert "2 spikes" in axes[0].get_ylabel()
     figures.save(axes[0].figure, tmp_path / "raster")
     assert (tmp_path / "raster.svg").exists()
+
+
+_SMALL_FIT = {"epochs": 30, "batch_size": 32, "learning_rate": 3e-3}
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("cnn", {"image_shape": (8, 8), "channels": (16,), "dense_size": 32, **_SMALL_FIT}),
+        ("rnn", {"sequence_shape": (8, 8), "hidden_size": 32, "cell": "gru", **_SMALL_FIT}),
+    ],
+)
+def test_registry_builds_the_cnn_and_rnn_and_compare_measures_them(kind, params):
+    """Each registered family goes through compare's evaluation, operations included."""
+    from compare.metrics import evaluate
+    from compare.tasks import load_digits
+
+    task = load_digits().subset(n_train=300, n_test=100)
+    model = build_model(ModelSpec(kind, kind, params), random_state=0)
+    model.fit(task.X_train, task.y_train)
+    result = evaluate(model, task, operations_examples=20)
+    # 10 balanced classes: chance is 0.1; measured 0.93 (cnn) and 0.84 (rnn) here.
+    assert result.metrics["accuracy"][0] > 0.5
+    assert result.metrics["dense_macs"][0] > 0
