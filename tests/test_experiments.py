@@ -35,3 +35,11 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     # --resume evaluates the saved model again: same accuracy (same seed, same state).
     assert main([*args, "--out", str(tmp_path), "--resume"]) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
+
+    # ... and with more --epochs, trains the missing one first; the history continues.
+    assert main([*args, "--out", str(tmp_path), "--resume", "--epochs", "2"]) == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["epochs"] == 2 and metrics["fit_stats"]["train_examples"] == 600
+    history = np.load(tmp_path / "history.npz")
+    assert history["examples"].tolist() == [256, 300, 556, 600]
+    assert history["weight_examples"].tolist() == [0, 256, 300, 556, 600]
