@@ -149,7 +149,8 @@ def test_replace_directory_swaps_whole_directories(tmp_path):
 
 
 def test_model_specs_are_checked():
-    with pytest.raises(ValueError, match="unknown kind 'svm'; known: diehl-cook, logistic, mlp"):
+    known = "cnn, diehl-cook, logistic, mlp, rnn"
+    with pytest.raises(ValueError, match=f"unknown kind 'svm'; known: {known}"):
         ModelSpec("x", "svm")
     with pytest.raises(ValueError, match="random_state"):
         ModelSpec("x", "mlp", {"random_state": 1})
