@@ -463,17 +463,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             raise ValueError(f"spike_raster takes one example (1-D), got shape {x.shape}")
         x = self._check_X(x[None, :])
         p = self._params()
-        n_input, n_exc = self.weights_.shape
-        scale = n_input / REFERENCE_INPUTS
-        runner = _Pass(
-            p,
-            n_input=n_input,
-            n_exc=n_exc,
-            learning=False,
-            backend=self.backend,
-            stdp_form=self._stdp_form,
-            record_spikes=True,
-        )
+        scale = self.weights_.shape[0] / REFERENCE_INPUTS
+        runner = self._pass(learning=False, record_spikes=True)
         state = _initial_state(p, runner.layout, self.weights_, self.delays_, self.theta_)
         net = runner._run_chunk(_rates(p, x, scale), state, self._brian_seed, p.norm_total * scale)
 
@@ -556,16 +547,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     def _present(self, X, *, learning, desc="", on_chunk=None) -> Presentations:
         """Show every row of X once (with repeats) and update the learned state if learning."""
         p = self._params()
-        n_input, n_exc = self.weights_.shape
-        scale = n_input / REFERENCE_INPUTS
-        runner = _Pass(
-            p,
-            n_input=n_input,
-            n_exc=n_exc,
-            learning=learning,
-            backend=self.backend,
-            stdp_form=self._stdp_form,
-        )
+        scale = self.weights_.shape[0] / REFERENCE_INPUTS
+        runner = self._pass(learning=learning)
         # A fresh seed per pass, derived from the model's, keeps passes independent
         # while the whole fit stays a function of random_state.
         seed = self._brian_seed
@@ -584,6 +567,19 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         if learning:
             self.weights_, self.theta_ = weights, theta
         return result
+
+    def _pass(self, *, learning, record_spikes=False) -> _Pass:
+        """The runner of this network's layout (its standalone build is compiled or cached)."""
+        n_input, n_exc = self.weights_.shape
+        return _Pass(
+            self._params(),
+            n_input=n_input,
+            n_exc=n_exc,
+            learning=learning,
+            backend=self.backend,
+            stdp_form=self._stdp_form,
+            record_spikes=record_spikes,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
