@@ -1,5 +1,6 @@
 """Experiment scripts run end to end at smoke size and write what their docstrings say."""
 
+import csv
 import json
 import runpy
 import sys
@@ -43,3 +44,16 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     history = np.load(tmp_path / "history.npz")
     assert history["examples"].tolist() == [256, 300, 556, 600]
     assert history["weight_examples"].tolist() == [0, 256, 300, 556, 600]
+
+    # The template analysis reads that model: the network's own accuracy, then its
+    # weights and k-means centroids as templates, on the same test images.
+    templates = _script("diehl_cook_templates")["main"]
+    out = tmp_path / "templates"
+    data = ["--task", "digits", "--n-train", "300", "--n-test", "60"]
+    assert templates(["--model", str(tmp_path / "model.npz"), *data, "--out", str(out)]) == 0
+    with open(out / "readouts.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["templates"] == "D&C network, N = 20"
+    assert float(rows[0]["accuracy"]) == round(metrics["accuracy"], 4)
+    assert [r["readout"] for r in rows[1:]] == ["drive", "cosine", "drive", "cosine", "euclidean"]
+    assert all(0.0 <= float(r["accuracy"]) <= 1.0 and r["test_examples"] == "60" for r in rows)
