@@ -9,27 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from compare import figures
-from compare.results import atomic_write_text
+from compare.results import atomic_write_text, format_table
 
 __all__ = ["format_table", "write_report"]
-
-
-def _fmt(value) -> str:
-    if not isinstance(value, float):
-        return str(value)
-    if math.isnan(value):
-        return "–"
-    if value.is_integer() and abs(value) < 1e9:
-        return f"{int(value):,}"
-    return f"{value:.3g}"
-
-
-def format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
-    """A Markdown table of ``rows``; ``columns`` are (key, header) pairs."""
-    head = "| " + " | ".join(h for _, h in columns) + " |"
-    rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(_fmt(r[k]) for k, _ in columns) + " |" for r in rows]
-    return "\n".join([head, rule, *body])
 
 
 def _accuracy_cell(row):
