@@ -38,6 +38,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -392,7 +393,7 @@ def paired_statistics(
                     "model_b": model_b,
                     "metric": metric,
                     "unit": units.get((model_a, metric), ""),
-                    **test.__dict__,
+                    **dataclasses.asdict(test),
                 }
             )
         for key in ("t_pvalue", "wilcoxon_pvalue"):
