@@ -8,10 +8,13 @@ staging directory that replaces ``output_dir`` only when everything is written:
 ``environment.json``  versions, git commit, Brian2 device/target, machine
 ``task.json``         the task's size and provenance (source, sha256)
 ``results.csv``       tidy table: one row per model x task x seed x metric, with unit
-``summary.csv``       one row per model: mean accuracy and its 95 % t-interval
-``report.md``         the Markdown report (tables + figures)
+``summary.csv``       one row per model: mean accuracy with its 95 % t- and bootstrap
+                      intervals over seeds, macro-F1, times, operations
+``energy_tables.json`` the cost tables the energy metrics used (values, versions, sources)
+``report.md``         the Markdown report (tables + figures, energy, paired statistics)
 ``figures/``          PNG + SVG figures
-``artifacts/``        per model and seed: confusion matrix, learned weights (npz)
+``artifacts/``        per model and seed: confusion matrix, learned weights (npz) and the
+                      energy breakdowns (json)
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 from tqdm.auto import tqdm
 
+from compare.energy import DEFAULT_TABLES, get_table
 from compare.metrics import evaluate
 from compare.models import ModelSpec, build_model
 from compare.results import (
@@ -37,6 +40,7 @@ from compare.results import (
     write_json,
     write_tidy_csv,
 )
+from compare.stats import confidence_interval
 from compare.tasks import Task, load_task
 
 __all__ = ["ExperimentConfig", "ExperimentResult", "run_experiment"]
@@ -65,6 +69,9 @@ class ExperimentConfig:
         Seed of the subset draw.
     operations_examples
         Test examples the operations report is measured on (None: all).
+    energy_tables
+        Cost tables (:data:`compare.energy.TABLES` names) the operations are priced
+        with; each model gets the estimates of the tables that can price it.
     """
 
     name: str
@@ -76,6 +83,7 @@ class ExperimentConfig:
     n_test: int | None = None
     subset_seed: int = 0
     operations_examples: int | None = 200
+    energy_tables: tuple[str, ...] = DEFAULT_TABLES
 
     def __post_init__(self):
         if not self.models:
@@ -85,6 +93,13 @@ class ExperimentConfig:
             raise ValueError(f"experiment {self.name!r}: model labels must be unique, got {labels}")
         if not self.seeds:
             raise ValueError(f"experiment {self.name!r} has no seeds")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"experiment {self.name!r}: seeds must be unique, got {self.seeds}")
+        for table in self.energy_tables:
+            try:
+                get_table(table)
+            except ValueError as err:
+                raise ValueError(f"experiment {self.name!r}: {err}") from None
 
     def to_dict(self) -> dict:
         """JSON-able resolved config."""
@@ -119,17 +134,22 @@ def _summarise(config, rows) -> list[dict]:
     summary = []
     for spec in config.models:
         acc = values(spec.label, "accuracy")
-        half = float("nan")
-        if len(acc) > 1:
-            half = float(stats.t.ppf(0.975, len(acc) - 1) * acc.std(ddof=1) / np.sqrt(len(acc)))
+        t = confidence_interval(acc, method="t")
+        boot = confidence_interval(acc, method="bootstrap", random_state=0)
         summary.append(
             {
                 "model": spec.label,
                 "arm": spec.arm,
                 "kind": spec.kind,
                 "seeds": len(acc),
-                "accuracy_mean": float(acc.mean()),
-                "accuracy_ci95_halfwidth": half,
+                "accuracy_mean": t.mean,
+                "accuracy_sd": float(acc.std(ddof=1)) if len(acc) > 1 else float("nan"),
+                "accuracy_ci95_halfwidth": t.half_width,
+                "accuracy_ci95_low": t.low,
+                "accuracy_ci95_high": t.high,
+                "accuracy_bootstrap95_low": boot.low,
+                "accuracy_bootstrap95_high": boot.high,
+                "macro_f1_mean": mean(spec.label, "macro_f1"),
                 "fit_wall_time_s": mean(spec.label, "fit_wall_time"),
                 "predict_time_per_example_s": mean(spec.label, "predict_time_per_example"),
                 "parameter_count": mean(spec.label, "parameter_count"),
@@ -171,6 +191,10 @@ def run_experiment(
         env = environment()
         write_json(staging / "environment.json", env)
         write_json(staging / "task.json", task.describe())
+        write_json(
+            staging / "energy_tables.json",
+            [get_table(t).to_dict() for t in config.energy_tables],
+        )
 
         rows, evaluations = [], {}
         jobs = [(spec, seed) for spec in config.models for seed in config.seeds]
@@ -181,7 +205,12 @@ def run_experiment(
             if progress and spec.arm == "spiking":
                 # minutes per fit: show the per-pass bars (torch fits take seconds)
                 model.set_params(verbose=True)
-            result = evaluate(model, task, operations_examples=config.operations_examples)
+            result = evaluate(
+                model,
+                task,
+                operations_examples=config.operations_examples,
+                energy_tables=config.energy_tables,
+            )
             evaluations[spec.label, seed] = result
             for metric, (value, unit) in result.metrics.items():
                 rows.append(
@@ -202,12 +231,15 @@ def run_experiment(
                 if hasattr(result.model, attr):
                     artefacts[attr.rstrip("_")] = np.asarray(getattr(result.model, attr))
             np.savez_compressed(staging / "artifacts" / f"{spec.label}_seed{seed}.npz", **artefacts)
+            write_json(
+                staging / "artifacts" / f"{spec.label}_seed{seed}_energy.json", result.energy
+            )
         bar.close()
 
         summary = _summarise(config, rows)
         write_tidy_csv(staging / "results.csv", rows)
         write_csv(staging / "summary.csv", summary, list(summary[0]))
-        write_report(staging, config, task, summary, evaluations, env)
+        write_report(staging, config, task, summary, evaluations, env, rows)
         replace_directory(staging, output_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

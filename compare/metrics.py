@@ -2,21 +2,32 @@
 
 :func:`evaluate` fits a fresh estimator, predicts the test set and asks the fitted
 model for its own operations report (spikes counted in Brian2, activations counted by
-torch hooks). It returns tidy metric rows, each with a unit, plus the artefacts a
-report needs (confusion matrix, learned weights where the model has them).
+torch hooks), which :mod:`compare.energy` prices under each cost table. It returns
+tidy metric rows, each with a unit, plus the artefacts a report needs (confusion
+matrix, the energy breakdowns, learned weights where the model has them).
+:func:`macro_f1` derives the macro-averaged F1 score from the confusion matrix.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+from compare.energy import (
+    DEFAULT_TABLES,
+    CostTable,
+    energy_metric,
+    estimate_energy,
+    get_table,
+    missing_costs,
+)
 from compare.tasks import Task
 
-__all__ = ["Evaluation", "OPERATION_UNITS", "evaluate"]
+__all__ = ["ENERGY_UNIT", "Evaluation", "OPERATION_UNITS", "evaluate", "macro_f1"]
 
 OPERATION_UNITS = {
     "parameter_count": "count",
@@ -32,6 +43,9 @@ OPERATION_UNITS = {
 }
 """Unit of every key a model's ``operations(X)`` report may hold."""
 
+ENERGY_UNIT = "J/example"
+"""Unit of the energy metrics (see :func:`compare.energy.energy_metric` for their names)."""
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -43,6 +57,42 @@ class Evaluation:
     """Confusion matrix of the test set, rows = true class, columns = predicted."""
     model: object
     """The fitted estimator."""
+    energy: tuple[dict, ...] = ()
+    """:func:`compare.energy.estimate_energy` breakdowns, compute-only then with memory,
+    for every cost table that could price the model."""
+
+
+def macro_f1(confusion: np.ndarray) -> float:
+    """Unweighted mean over classes of the F1 score, from a confusion matrix.
+
+    For class :math:`k` with :math:`TP_k` on the diagonal, :math:`FN_k` the rest of
+    row :math:`k` (true class) and :math:`FP_k` the rest of column :math:`k`
+    (predicted), :math:`F1_k = 2 TP_k / (2 TP_k + FP_k + FN_k)`. Classes that are
+    neither in the data nor predicted (a row and a column of zeros) are left out of
+    the mean: there is nothing to score. Equal to scikit-learn's
+    ``f1_score(average="macro")`` over the labels that occur.
+
+    Parameters
+    ----------
+    confusion : ndarray of shape (n_classes, n_classes)
+        Counts; rows are true classes, columns predicted ones.
+
+    Examples
+    --------
+    >>> macro_f1(np.array([[3, 1], [0, 4]]))  # F1: 6/7 and 8/9
+    0.873015873015873
+    """
+    confusion = np.asarray(confusion)
+    if confusion.ndim != 2 or confusion.shape[0] != confusion.shape[1] or confusion.size == 0:
+        raise ValueError(f"expected a square confusion matrix, got shape {confusion.shape}")
+    if np.any(confusion < 0):
+        raise ValueError("a confusion matrix holds counts: got negative entries")
+    tp = np.diag(confusion).astype(float)
+    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # 2 TP + FP + FN
+    present = denominator > 0
+    if not present.any():
+        raise ValueError("the confusion matrix is all zeros: no predictions to score")
+    return float(np.mean(2 * tp[present] / denominator[present]))
 
 
 def _timed(fn, *args):
@@ -51,7 +101,13 @@ def _timed(fn, *args):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def evaluate(model, task: Task, *, operations_examples: int | None = 200) -> Evaluation:
+def evaluate(
+    model,
+    task: Task,
+    *,
+    operations_examples: int | None = 200,
+    energy_tables: Sequence[str | CostTable] = DEFAULT_TABLES,
+) -> Evaluation:
     """Fit ``model`` on the task's training set and measure it on its test set.
 
     Parameters
@@ -64,23 +120,33 @@ def evaluate(model, task: Task, *, operations_examples: int | None = 200) -> Eva
         How many test examples (the first ones) the operations report is measured
         on; None for all. The report is a per-example mean, and measuring it runs
         inference again, which is what costs time for a spiking network.
+    energy_tables
+        Cost tables (:data:`compare.energy.TABLES` names) to price the operations
+        report with. A table that lacks a cost this model needs (Loihi and TrueNorth
+        price no MACs, so no artificial network) gives no energy metric for it.
 
     Returns
     -------
     Evaluation
-        Metrics: ``accuracy``; ``fit_wall_time``, ``fit_cpu_time`` and
-        ``predict_wall_time`` (whole sets, s); ``predict_time_per_example`` (s); and
-        every key of the model's ``operations`` report with its unit. CPU time is of
-        this process only: Brian2's runtime mode and torch on CPU run in it.
+        Metrics: ``accuracy`` and ``macro_f1``; ``fit_wall_time``, ``fit_cpu_time``
+        and ``predict_wall_time`` (whole sets, s); ``predict_time_per_example`` (s);
+        every key of the model's ``operations`` report with its unit; and, per cost
+        table that can price the model, ``energy_compute_only[TABLE@VERSION]`` and
+        ``energy_with_memory[TABLE@VERSION]`` (J/example,
+        :func:`compare.energy.estimate_energy`). CPU time is of this process only:
+        Brian2's runtime mode and torch on CPU run in it.
     """
+    tables = [get_table(t) for t in energy_tables]  # unknown names fail before the fit
     _, fit_wall, fit_cpu = _timed(model.fit, task.X_train, task.y_train)
     predicted, predict_wall, _ = _timed(model.predict, task.X_test)
     accuracy = float(np.mean(predicted == task.y_test))
     n_ops = task.n_test if operations_examples is None else min(operations_examples, task.n_test)
     operations = model.operations(task.X_test[:n_ops])
 
+    matrix = confusion_matrix(task.y_test, predicted, labels=np.arange(task.n_classes))
     metrics = {
         "accuracy": (accuracy, "1"),
+        "macro_f1": (macro_f1(matrix), "1"),
         "fit_wall_time": (fit_wall, "s"),
         "fit_cpu_time": (fit_cpu, "s"),
         "predict_wall_time": (predict_wall, "s"),
@@ -93,5 +159,12 @@ def evaluate(model, task: Task, *, operations_examples: int | None = 200) -> Eva
                 f"known: {', '.join(OPERATION_UNITS)}"
             )
         metrics[key] = (float(value), OPERATION_UNITS[key])
-    matrix = confusion_matrix(task.y_test, predicted, labels=np.arange(task.n_classes))
-    return Evaluation(metrics=metrics, confusion=matrix, model=model)
+    energy = []
+    for table in tables:
+        if missing_costs(operations, table):
+            continue
+        for memory in (False, True):
+            estimate = estimate_energy(operations, table, memory=memory)
+            energy.append(estimate)
+            metrics[energy_metric(table, memory=memory)] = (estimate["total_j"], ENERGY_UNIT)
+    return Evaluation(metrics=metrics, confusion=matrix, model=model, energy=tuple(energy))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
 import shutil
@@ -23,6 +24,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "environment",
+    "format_table",
     "replace_directory",
     "write_csv",
     "write_json",
@@ -74,6 +76,33 @@ def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...] | list[str]
 def write_tidy_csv(path: Path, rows: list[dict]) -> None:
     """Atomically write tidy rows (one per model x task x seed x metric) as CSV."""
     write_csv(path, rows, TIDY_COLUMNS)
+
+
+def _fmt(value) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    if math.isnan(value):
+        return "–"
+    if value.is_integer() and abs(value) < 1e9:
+        return f"{int(value):,}"
+    return f"{value:.3g}"
+
+
+def format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    """A Markdown table of ``rows``; ``columns`` are (key, header) pairs.
+
+    Floats print with 3 significant digits (whole numbers with thousands separators),
+    NaN as a dash; anything else as ``str``.
+
+    >>> print(format_table([{"model": "mlp", "n": 12000.0}], [("model", "model"), ("n", "n")]))
+    | model | n |
+    |---|---|
+    | mlp | 12,000 |
+    """
+    head = "| " + " | ".join(h for _, h in columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(_fmt(r[k]) for k, _ in columns) + " |" for r in rows]
+    return "\n".join([head, rule, *body])
 
 
 def replace_directory(staging: Path, target: Path) -> None:

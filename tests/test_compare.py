@@ -89,6 +89,22 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     artefacts = np.load(out / "artifacts" / "stdp-dc2015_seed0.npz")
     assert artefacts["weights"].shape == (64, 100)
     assert artefacts["confusion"].sum() == 50
+    # energy: the spiking net under all four tables, the artificial ones under Horowitz's
+    energy = {(r["model"], r["metric"]) for r in rows if r["metric"].startswith("energy")}
+    assert ("stdp-dc2015", "energy_with_memory[loihi-2018@1]") in energy
+    assert ("stdp-dc2015", "energy_compute_only[truenorth-2014@1]") in energy
+    assert ("mlp-twin", "energy_with_memory[horowitz-45nm-fp32@1]") in energy
+    assert not any(m != "stdp-dc2015" and "loihi" in metric for m, metric in energy)
+    breakdown = json.loads((out / "artifacts" / "stdp-dc2015_seed0_energy.json").read_text())
+    assert {e["table"] for e in breakdown} == {
+        "horowitz-45nm-fp32",
+        "horowitz-45nm-int8",
+        "loihi-2018",
+        "truenorth-2014",
+    }
+    assert "## Energy per inference (estimates)" in report
+    assert "`mlp-twin`" not in report and "cannot price mlp-twin, logistic" in report
+    assert "Paired comparisons need at least 2 models and 2 seeds" in report
 
 
 def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
@@ -103,6 +119,39 @@ def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
     assert summary["mlp"]["accuracy_mean"] == pytest.approx(np.mean(accuracies))
     assert summary["mlp"]["seeds"] == 2
     assert not np.isnan(summary["mlp"]["accuracy_ci95_halfwidth"])
+
+
+def test_report_shows_intervals_energy_and_paired_statistics(tmp_path):
+    """Two models x two seeds: every new report section, from the tidy rows."""
+    from compare.stats import paired_statistics
+
+    out = tmp_path / "cheap"
+    result = run_experiment(_cheap_config(), out, progress=False)
+    with open(out / "summary.csv", newline="") as f:
+        summary = {r["model"]: r for r in csv.DictReader(f)}
+    mlp = summary["mlp"]
+    low, high = float(mlp["accuracy_ci95_low"]), float(mlp["accuracy_ci95_high"])
+    assert low <= float(mlp["accuracy_mean"]) <= high
+    boot_low, boot_high = (
+        float(mlp["accuracy_bootstrap95_low"]),
+        float(mlp["accuracy_bootstrap95_high"]),
+    )
+    assert boot_low <= float(mlp["accuracy_mean"]) <= boot_high
+    assert 0 <= float(mlp["macro_f1_mean"]) <= 1
+
+    tables = json.loads((out / "energy_tables.json").read_text())
+    assert [t["name"] for t in tables] == list(_cheap_config().energy_tables)
+    assert all(t["version"] and "doi:" in t["source"] for t in tables)
+
+    report = (out / "report.md").read_text()
+    for heading in ("## Accuracy over seeds", "## Energy per inference", "## Paired statistics"):
+        assert heading in report
+    assert "| `horowitz-45nm-fp32@1` | mlp | artificial |" in report
+    assert "Wilcoxon p (Holm)" in report
+    # the paired table in the report is the one the tidy rows give
+    table = paired_statistics(result.rows, metrics=["accuracy"])
+    assert len(table) == 1 and table[0]["n"] == 2
+    assert "| mlp | logreg | accuracy (1) | 2 |" in report
 
 
 def test_failed_run_leaves_previous_results_intact(tmp_path):
@@ -158,6 +207,10 @@ def test_model_specs_are_checked():
         build_model(ModelSpec("x", "mlp", {"hidden": 3}), random_state=0)
     with pytest.raises(ValueError, match="unique"):
         ExperimentConfig(name="e", models=(CHEAP[0], CHEAP[0]))
+    with pytest.raises(ValueError, match=r"seeds must be unique, got \(1, 1\)"):
+        ExperimentConfig(name="e", models=CHEAP, seeds=(1, 1))
+    with pytest.raises(ValueError, match="experiment 'e': unknown cost table 'x'; known: "):
+        ExperimentConfig(name="e", models=CHEAP, energy_tables=("x",))
 
 
 def test_cli_lists_and_rejects_unknown_experiments(capsys):

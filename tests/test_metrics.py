@@ -1,0 +1,70 @@
+"""compare.metrics: macro-F1 from the confusion matrix, energy metrics from evaluate."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix, f1_score
+
+from compare.energy import energy_metric, estimate_energy
+from compare.metrics import ENERGY_UNIT, evaluate, macro_f1
+from compare.models import ModelSpec, build_model
+from compare.tasks import load_digits
+
+
+def test_macro_f1_by_hand():
+    # class 0: TP 3, FN 1, FP 0 -> 6/7; class 1: TP 4, FN 0, FP 1 -> 8/9
+    assert macro_f1(np.array([[3, 1], [0, 4]])) == pytest.approx((6 / 7 + 8 / 9) / 2, rel=1e-12)
+    # a class never seen and never predicted is left out; one predicted but absent scores 0
+    matrix = np.array([[2, 0, 0], [0, 0, 0], [0, 0, 0]])
+    assert macro_f1(matrix) == 1.0
+    matrix = np.array([[1, 1, 0], [0, 0, 0], [0, 0, 0]])  # class 1 predicted, never true
+    assert macro_f1(matrix) == pytest.approx((2 / 3 + 0) / 2, rel=1e-12)
+
+
+def test_macro_f1_equals_scikit_learn_on_random_predictions():
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 5, 300)
+    y_pred = np.where(rng.random(300) < 0.6, y_true, rng.integers(0, 5, 300))
+    matrix = confusion_matrix(y_true, y_pred, labels=np.arange(5))
+    expected = f1_score(y_true, y_pred, average="macro")
+    assert macro_f1(matrix) == pytest.approx(expected, rel=1e-12)  # same sums, other order
+
+
+def test_macro_f1_refuses_what_is_not_a_confusion_matrix():
+    with pytest.raises(ValueError, match=r"square confusion matrix, got shape \(2, 3\)"):
+        macro_f1(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="all zeros"):
+        macro_f1(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="negative"):
+        macro_f1(np.array([[1, -1], [0, 1]]))
+
+
+def test_evaluate_prices_the_operations_under_every_table_that_can():
+    task = load_digits().subset(n_train=100, n_test=40)
+    model = build_model(ModelSpec("lr", "logistic", {"epochs": 3}), random_state=0)
+    result = evaluate(model, task, operations_examples=10)
+    metrics = result.metrics
+    assert metrics["macro_f1"][1] == "1" and 0 <= metrics["macro_f1"][0] <= 1
+    assert metrics["macro_f1"][0] == pytest.approx(macro_f1(result.confusion), rel=1e-12)
+    operations = {k: metrics[k][0] for k in ("parameter_count", "effective_macs",
+                                              "effective_acs", "neuron_updates")}  # fmt: skip
+    for table in ("horowitz-45nm-fp32", "horowitz-45nm-int8"):
+        for memory in (False, True):
+            value, unit = metrics[energy_metric(table, memory=memory)]
+            assert unit == ENERGY_UNIT
+            assert value == estimate_energy(operations, table, memory=memory)["total_j"]
+    # the neuromorphic tables price no MACs: no estimate for an artificial network
+    assert not any("loihi" in m or "truenorth" in m for m in metrics)
+    assert [(e["table"], e["memory"]) for e in result.energy] == [
+        ("horowitz-45nm-fp32", False),
+        ("horowitz-45nm-fp32", True),
+        ("horowitz-45nm-int8", False),
+        ("horowitz-45nm-int8", True),
+    ]
+
+    only = evaluate(model, task, operations_examples=10, energy_tables=("horowitz-45nm-int8",))
+    assert [m for m in only.metrics if m.startswith("energy")] == [
+        "energy_compute_only[horowitz-45nm-int8@1]",
+        "energy_with_memory[horowitz-45nm-int8@1]",
+    ]
+    with pytest.raises(ValueError, match="unknown cost table 'nope'"):
+        evaluate(model, task, energy_tables=("nope",))
