@@ -10,6 +10,7 @@ matrix, the energy breakdowns, learned weights where the model has them).
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from compare.energy import (
 )
 from compare.tasks import Task
 
-__all__ = ["ENERGY_UNIT", "Evaluation", "OPERATION_UNITS", "evaluate", "macro_f1"]
+__all__ = ["ENERGY_UNIT", "Evaluation", "OPERATION_UNITS", "evaluate", "macro_f1", "peak_rss_mb"]
 
 OPERATION_UNITS = {
     "parameter_count": "count",
@@ -95,10 +96,33 @@ def macro_f1(confusion: np.ndarray) -> float:
     return float(np.mean(2 * tp[present] / denominator[present]))
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished child processes.
+
+    Brian2's C++ standalone binaries run as child processes, so their CPU time is only
+    in the children's count (added once each binary has been waited for).
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory so far of this process, or of its largest child if larger, MB.
+
+    ``ru_maxrss`` (kB on Linux) is a high-water mark over the process's life, so it is
+    an upper bound for the peak of any one step; the children's value is that of the
+    largest finished child (a standalone simulation binary).
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, child) / 1024
+
+
 def _timed(fn, *args):
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), _cpu_seconds()
     out = fn(*args)
-    return out, time.perf_counter() - wall, time.process_time() - cpu
+    return out, time.perf_counter() - wall, _cpu_seconds() - cpu
 
 
 def evaluate(
@@ -128,17 +152,19 @@ def evaluate(
     Returns
     -------
     Evaluation
-        Metrics: ``accuracy`` and ``macro_f1``; ``fit_wall_time``, ``fit_cpu_time``
-        and ``predict_wall_time`` (whole sets, s); ``predict_time_per_example`` (s);
+        Metrics: ``accuracy`` and ``macro_f1``; ``fit_wall_time``, ``fit_cpu_time``,
+        ``predict_wall_time`` and ``predict_cpu_time`` (whole sets, s);
+        ``predict_time_per_example`` (s); ``peak_rss`` (MB, :func:`peak_rss_mb`: the
+        high-water mark of this process or of a simulation binary it ran, so far);
         every key of the model's ``operations`` report with its unit; and, per cost
         table that can price the model, ``energy_compute_only[TABLE@VERSION]`` and
         ``energy_with_memory[TABLE@VERSION]`` (J/example,
-        :func:`compare.energy.estimate_energy`). CPU time is of this process only:
-        Brian2's runtime mode and torch on CPU run in it.
+        :func:`compare.energy.estimate_energy`). CPU time is this process's plus that
+        of the child processes it waited for (Brian2's standalone binaries).
     """
     tables = [get_table(t) for t in energy_tables]  # unknown names fail before the fit
     _, fit_wall, fit_cpu = _timed(model.fit, task.X_train, task.y_train)
-    predicted, predict_wall, _ = _timed(model.predict, task.X_test)
+    predicted, predict_wall, predict_cpu = _timed(model.predict, task.X_test)
     accuracy = float(np.mean(predicted == task.y_test))
     n_ops = task.n_test if operations_examples is None else min(operations_examples, task.n_test)
     operations = model.operations(task.X_test[:n_ops])
@@ -150,7 +176,9 @@ def evaluate(
         "fit_wall_time": (fit_wall, "s"),
         "fit_cpu_time": (fit_cpu, "s"),
         "predict_wall_time": (predict_wall, "s"),
+        "predict_cpu_time": (predict_cpu, "s"),
         "predict_time_per_example": (predict_wall / task.n_test, "s/example"),
+        "peak_rss": (peak_rss_mb(), "MB"),
     }
     for key, value in operations.items():
         if key not in OPERATION_UNITS:

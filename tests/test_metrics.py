@@ -68,3 +68,40 @@ def test_evaluate_prices_the_operations_under_every_table_that_can():
     ]
     with pytest.raises(ValueError, match="unknown cost table 'nope'"):
         evaluate(model, task, energy_tables=("nope",))
+
+
+class _ChildProcessClassifier:
+    """Fits by running a child process (as a Brian2 standalone binary does) that burns
+    CPU and touches memory; predicts the majority class."""
+
+    def __init__(self, cpu_seconds, megabytes):
+        self.cpu_seconds, self.megabytes = cpu_seconds, megabytes
+
+    def fit(self, X, y):
+        import subprocess
+        import sys
+
+        code = (
+            "import time, numpy as np\n"
+            f"a = np.ones({self.megabytes} * 2**20 // 8)\n"
+            "t = time.process_time()\n"
+            f"while time.process_time() - t < {self.cpu_seconds}: pass\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
+        self.label_ = np.bincount(y).argmax()
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.label_)
+
+    def operations(self, X):
+        return {"parameter_count": 1.0, "effective_macs": 0.0, "effective_acs": 0.0}
+
+
+def test_cpu_time_and_peak_memory_include_child_processes():
+    result = evaluate(_ChildProcessClassifier(0.5, 1500), load_digits(), energy_tables=())
+    cpu, unit = result.metrics["fit_cpu_time"]
+    assert unit == "s" and cpu >= 0.5  # the child's CPU time, not just this process's
+    peak, unit = result.metrics["peak_rss"]
+    assert unit == "MB" and peak >= 1500
+    assert result.metrics["predict_cpu_time"][0] >= 0
