@@ -10,6 +10,7 @@ matrix, the energy breakdowns, learned weights where the model has them).
 
 from __future__ import annotations
 
+import math
 import resource
 import time
 from collections.abc import Sequence
@@ -156,7 +157,10 @@ def evaluate(
         ``predict_wall_time`` and ``predict_cpu_time`` (whole sets, s);
         ``predict_time_per_example`` (s); ``peak_rss`` (MB, :func:`peak_rss_mb`: the
         high-water mark of this process or of a simulation binary it ran, so far);
-        every key of the model's ``operations`` report with its unit; and, per cost
+        every key of the model's ``operations`` report with its unit;
+        ``decision_latency`` (s) for models with a ``decision_latency(X, y)`` method
+        (spiking ones): the mean, over the operations examples answered correctly, of
+        the simulated time until the answer became right and stayed so; and, per cost
         table that can price the model, ``energy_compute_only[TABLE@VERSION]`` and
         ``energy_with_memory[TABLE@VERSION]`` (J/example,
         :func:`compare.energy.estimate_energy`). CPU time is this process's plus that
@@ -187,6 +191,10 @@ def evaluate(
                 f"known: {', '.join(OPERATION_UNITS)}"
             )
         metrics[key] = (float(value), OPERATION_UNITS[key])
+    if hasattr(model, "decision_latency"):  # spiking models: time to a stable answer
+        latency = np.asarray(model.decision_latency(task.X_test[:n_ops], task.y_test[:n_ops]))
+        decided = latency[np.isfinite(latency)]
+        metrics["decision_latency"] = (float(decided.mean()) if len(decided) else math.nan, "s")
     energy = []
     for table in tables:
         if missing_costs(operations, table):

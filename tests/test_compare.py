@@ -74,6 +74,11 @@ def test_quickstart_writes_every_promised_file(tmp_path):
         assert metrics["fit_wall_time"]["unit"] == "s"
     arms = {r["model"]: r["arm"] for r in rows}
     assert arms["stdp-dc2015"] == "spiking" and arms["mlp-twin"] == "artificial"
+    # time to decision: for the spiking net only, within one or more 500 ms presentations
+    latency = [r for r in rows if r["metric"] == "decision_latency"]
+    assert [r["model"] for r in latency] == ["stdp-dc2015"] and latency[0]["unit"] == "s"
+    assert 0 < float(latency[0]["value"]) < 0.35 + 0.5 * 10
+    assert all(float(r["value"]) > 0 for r in rows if r["metric"] == "peak_rss")
     # the STDP net and its twin have the same hidden size: 64*100 weights each
     params = {r["model"]: float(r["value"]) for r in rows if r["metric"] == "parameter_count"}
     assert params["stdp-dc2015"] == 64 * 100 + 100  # weights + thresholds

@@ -25,6 +25,7 @@ from spiking.networks.diehl_cook import (
     DiehlCook2015,
     DiehlCook2015Params,
     assign_labels,
+    decision_time,
     vote,
 )
 from spiking.neurons import AdaptiveThreshold, DiehlCookExcitatory, conductance_lif
@@ -426,6 +427,39 @@ def test_operations_are_counted_from_the_run(trained):
     assert ops["effective_acs"] > ops["activations"]
     assert 0 < ops["activation_sparsity"] < 1
     assert ops["effective_macs"] == 0
+
+
+def test_decision_latency_ends_with_the_prediction_and_lies_in_the_input_period(trained):
+    model, _, X_test, y_test = trained
+    seed = model._brian_seed
+    predicted = model.predict(X_test[:30])
+    model._brian_seed = seed  # the same pass again: same input spikes
+    latency = model.decision_latency(X_test[:30], y_test[:30])
+    assert latency.shape == (30,)
+    # the last vote is predict's answer: a latency exactly where the answer is right
+    assert np.array_equal(np.isfinite(latency), predicted == y_test[:30])
+    within = np.mod(latency[np.isfinite(latency)], 0.5)  # time within its presentation
+    assert np.all((within > 0) & (within < 0.35))
+    with pytest.raises(ValueError, match="one label per example"):
+        model.decision_latency(X_test[:3], y_test[:2])
+    with pytest.raises(ValueError, match=r"labels \[5\] are not among"):
+        model.decision_latency(X_test[:1], [5])  # the classes are 0, 1 and 7
+
+
+def test_decision_time_votes_after_each_time_step():
+    # neurons 0 and 1 vote for class 0, neuron 2 for class 1 (class means of counts)
+    assignments = np.array([0, 0, 1])
+    times = np.array([0.010, 0.020, 0.030, 0.030])
+    neurons = np.array([2, 0, 1, 0])
+    # votes: 10 ms (0, 1) -> 1; 20 ms (0.5, 1) -> 1; 30 ms (1.5, 1) -> 0
+    assert decision_time(times, neurons, assignments, 2, 0) == pytest.approx(0.030)
+    assert np.isnan(decision_time(times, neurons, assignments, 2, 1))
+    # The vote is taken once all spikes of a time step are in: at 20 ms the counts pass
+    # through (1, 2), a vote for class 1, but end at (3, 2), so class 0 holds from 10 ms.
+    times = np.array([0.010, 0.020, 0.020, 0.020, 0.020])
+    neurons = np.array([0, 1, 1, 0, 0])
+    assert decision_time(times, neurons, np.array([0, 1]), 2, 0) == pytest.approx(0.010)
+    assert np.isnan(decision_time(np.array([]), np.array([], dtype=int), assignments, 2, 0))
 
 
 def test_params_describe_with_units():

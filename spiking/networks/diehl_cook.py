@@ -99,6 +99,7 @@ __all__ = [
     "DiehlCook2015Params",
     "Presentations",
     "SpikeRaster",
+    "decision_time",
 ]
 
 PAPER_VARIANTS = {100: (1, 0.829), 400: (3, 0.870), 1600: (7, 0.919), 6400: (15, 0.950)}
@@ -189,6 +190,10 @@ class Presentations:
     """Wall time spent generating and compiling code for this pass (0 when cached)."""
     peak_rss_mb: float | None = None
     """Largest peak memory of the simulation binary over the pass's runs (standalone)."""
+    spikes: list | None = None
+    """Only if asked for: per example ``(wait, times, neurons)``, the time spent on its
+    rejected presentations (s) and the excitatory spikes of its accepted presentation's
+    input period (times in s from that presentation's onset)."""
 
 
 @dataclass(frozen=True)
@@ -452,6 +457,32 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         """Excitatory spike counts per example (accepted presentation), shape (n, N)."""
         return self._present(self._check_X(X), learning=False, desc="predict").counts
 
+    def decision_latency(self, X, y) -> np.ndarray:
+        """Time to decision of each example (s), NaN where the network ends wrong.
+
+        Counted from the onset of the example's first presentation: the time spent on
+        presentations rejected by the repeat rule (500 ms each) plus the time within the
+        accepted one at which the class vote over the spikes so far becomes the true
+        class and stays so until the input ends (:func:`decision_time`). Test mode, as
+        :meth:`predict`; the last vote is :meth:`predict`'s answer.
+        """
+        X = self._check_X(X)
+        y = np.asarray(y)
+        if y.shape != (len(X),):
+            raise ValueError(f"y must have one label per example ({len(X)}), got shape {y.shape}")
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(f"labels {unseen.tolist()} are not among classes_ {self.classes_}")
+        labels = np.searchsorted(self.classes_, y)
+        result = self._present(X, learning=False, desc="latency", keep_spikes=True)
+        n_classes = len(self.classes_)
+        return np.array(
+            [
+                wait + decision_time(times, neurons, self.assignments_, n_classes, label)
+                for (wait, times, neurons), label in zip(result.spikes, labels, strict=True)
+            ]
+        )
+
     def spike_raster(self, x) -> SpikeRaster:
         """Every spike of one example's presentations (repeats included), test mode.
 
@@ -544,7 +575,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         _check_unit_interval(X)
         return X
 
-    def _present(self, X, *, learning, desc="", on_chunk=None) -> Presentations:
+    def _present(self, X, *, learning, desc="", on_chunk=None, keep_spikes=False) -> Presentations:
         """Show every row of X once (with repeats) and update the learned state if learning."""
         p = self._params()
         scale = self.weights_.shape[0] / REFERENCE_INPUTS
@@ -563,6 +594,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             progress=self.verbose,
             desc=desc,
             on_chunk=on_chunk,
+            keep_spikes=keep_spikes,
         )
         if learning:
             self.weights_, self.theta_ = weights, theta
@@ -1061,12 +1093,14 @@ class _Pass:
         progress=False,
         desc="",
         on_chunk=None,
+        keep_spikes=False,
     ):
         """Present every row of pixels; return (Presentations, final weights, final theta).
 
         Rates are computed per run (:func:`_rates`), so a pass holds one run's rates at
         a time, not a float64 copy of the whole data set. ``on_chunk(chunk)``, if
-        given, is called after each run with a :class:`_Chunk`.
+        given, is called after each run with a :class:`_Chunk`. ``keep_spikes`` keeps
+        each example's excitatory spikes (see :class:`Presentations`).
         """
         n = len(pixels)
         scale = self.layout.n_input / REFERENCE_INPUTS
@@ -1074,6 +1108,7 @@ class _Pass:
         state = _initial_state(self.p, self.layout, weights, delays, theta)
         keep = not self.layout.learning
         counts = np.zeros((n, self.layout.n_exc), dtype=np.int64) if keep else None
+        spikes = [] if keep_spikes else None
         totals = dict(presentations=0, input=0, exc=0, inh=0)
         peak_rss = None
         bar = _progress(n, progress, desc)
@@ -1084,9 +1119,13 @@ class _Pass:
             chunk_seed = int(rng.integers(2**31 - 1))
             net = self._run_chunk(chunk, state, chunk_seed, norm_total)
             n_presentations = int(net.controller.presentations[0])
-            accepted = _accepted_counts(net, self.p, len(chunk), n_presentations)
+            accepted, chunk_spikes = _accepted(
+                net, self.p, len(chunk), n_presentations, spikes=keep_spikes
+            )
             if keep:
                 counts[start : start + len(chunk)] = accepted
+            if keep_spikes:
+                spikes.extend(chunk_spikes)
             state = net.read()
             shift = n_presentations * float(net.period / second)
             for obj, var, is_time in _state_variables(self.layout):
@@ -1128,6 +1167,7 @@ class _Pass:
             run_seconds=time.perf_counter() - started,
             compile_seconds=self.compile_seconds,
             peak_rss_mb=peak_rss,
+            spikes=spikes,
         )
         n_input, n_exc = self.layout.n_input, self.layout.n_exc
         return (
@@ -1236,30 +1276,81 @@ class _HistoryRecorder:
         }
 
 
-def _accepted_counts(net: _Network, p, n_examples, n_presentations) -> np.ndarray:
-    """Per-example counts of the accepted presentation, replaying the repeat rule."""
+def _accepted(net: _Network, p, n_examples, n_presentations, *, spikes=False):
+    """Per-example counts of the accepted presentation, replaying the repeat rule.
+
+    Returns ``(counts, spikes)``; with ``spikes=True`` the second is one
+    ``(wait, times, neurons)`` per example: the time spent on its rejected
+    presentations (s), and the times (s, from the accepted presentation's onset) and
+    indices of the excitatory spikes of the accepted presentation's input period;
+    otherwise None.
+    """
     step = np.round(np.asarray(net.exc_mon.t_[:]) / float(p.dt / second)).astype(np.int64)
+    neuron = np.asarray(net.exc_mon.i[:])
     presentation = step // net.steps_total
     in_input = (step % net.steps_total) < net.steps_input
-    flat = presentation[in_input] * net.layout.n_exc + np.asarray(net.exc_mon.i[:])[in_input]
+    flat = presentation[in_input] * net.layout.n_exc + neuron[in_input]
     per_presentation = np.bincount(flat, minlength=n_presentations * net.layout.n_exc)
     per_presentation = per_presentation[: n_presentations * net.layout.n_exc].reshape(
         n_presentations, net.layout.n_exc
     )
     counts = np.zeros((n_examples, net.layout.n_exc), dtype=np.int64)
-    example, intensity = 0, p.start_intensity
-    for row in per_presentation:
+    accepted = np.zeros(n_examples, dtype=np.int64)
+    first = np.zeros(n_examples, dtype=np.int64)
+    example, intensity, started = 0, p.start_intensity, 0
+    for k, row in enumerate(per_presentation):
         if row.sum() < p.min_spikes and intensity < p.max_intensity:
             intensity += p.intensity_step
         else:
-            counts[example] = row
-            example, intensity = example + 1, p.start_intensity
+            counts[example], accepted[example], first[example] = row, k, started
+            example, intensity, started = example + 1, p.start_intensity, k + 1
     if example != n_examples:
         raise RuntimeError(
             f"replaying the repeat rule accepted {example} examples, the simulation "
             f"{n_examples}: the controller and the spike monitor disagree"
         )
-    return counts
+    if not spikes:
+        return counts, None
+    dt, period = float(p.dt / second), float(net.period / second)
+    step, neuron, presentation = step[in_input], neuron[in_input], presentation[in_input]
+    order = np.argsort(presentation, kind="stable")
+    bounds = np.searchsorted(presentation[order], np.arange(n_presentations + 1))
+    per_example = []
+    for k, f in zip(accepted, first, strict=True):
+        idx = order[bounds[k] : bounds[k + 1]]
+        times = (step[idx] - k * net.steps_total) * dt
+        per_example.append(((k - f) * period, times, neuron[idx]))
+    return counts, per_example
+
+
+def decision_time(times, neurons, assignments, n_classes, label) -> float:
+    """When the class vote becomes ``label`` and stays so (s), or NaN if it ends elsewhere.
+
+    The vote (:func:`vote`) is taken on the spike counts so far after each time at
+    which spikes occur; the decision time is the first such time from which every
+    later vote is ``label``. Before the first spike there is no vote.
+
+    >>> assignments = np.array([0, 1])
+    >>> decision_time(np.array([0.01, 0.02, 0.03]), np.array([1, 0, 0]), assignments, 2, 0)
+    0.03
+    >>> decision_time(np.array([0.01, 0.02]), np.array([1, 1]), assignments, 2, 0)
+    nan
+    """
+    times, neurons = np.asarray(times, dtype=float), np.asarray(neurons)
+    order = np.argsort(times, kind="stable")
+    times, neurons = times[order], neurons[order]
+    counts = np.zeros((1, len(assignments)))
+    decided = float("nan")
+    for k, (t, i) in enumerate(zip(times, neurons, strict=True)):
+        counts[0, i] += 1
+        if k + 1 < len(times) and times[k + 1] == t:
+            continue  # vote once all spikes of this time step are counted
+        if vote(counts, assignments, n_classes)[0] == label:
+            if decided != decided:  # NaN: not yet decided
+                decided = float(t)
+        else:
+            decided = float("nan")
+    return decided
 
 
 def _progress(total, enabled, desc):
