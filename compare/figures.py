@@ -103,6 +103,9 @@ def plot_accuracy_vs_time_steps(curves, *, reference=None, reference_label="ANN"
             label=f"{reference_label} ({100 * reference:.1f} %)",
         )
     ax.set_xscale("log")
+    ticks = sorted({int(s) for steps, _ in curves.values() for s in steps})
+    ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=8)
+    ax.minorticks_off()
     ax.set_xlabel("time steps per example")
     ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
