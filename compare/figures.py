@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 __all__ = [
     "ARM_COLOURS",
     "plot_accuracy",
+    "plot_accuracy_vs_time_steps",
     "plot_confusion",
     "plot_receptive_fields",
     "plot_spike_raster",
@@ -73,6 +74,41 @@ def plot_accuracy(labels, means, errors, arms, *, chance=None, ax=None):
     ax.set_xticks(x, labels, rotation=20, ha="right")
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def plot_accuracy_vs_time_steps(curves, *, reference=None, reference_label="ANN", ax=None):
+    """Test accuracy of rate-coded SNNs against the number of simulated time steps.
+
+    Parameters
+    ----------
+    curves : dict of str -> (time_steps, accuracy)
+        One line per label (e.g. per normalisation percentile); accuracy as fractions.
+    reference : float, optional
+        Accuracy of the network they were converted from, drawn as a dashed line.
+    reference_label : str
+        Legend entry of the reference line.
+    """
+    ax = _axes(ax, (4.8, 3.4))
+    shades = plt.get_cmap("Reds")(np.linspace(0.9, 0.45, max(len(curves), 1)))
+    for colour, (label, (steps, accuracy)) in zip(shades, curves.items()):
+        ax.plot(steps, 100 * np.asarray(accuracy), marker="o", ms=3.5, color=colour, label=label)
+    if reference is not None:
+        ax.axhline(
+            100 * reference,
+            ls="--",
+            lw=1,
+            color=ARM_COLOURS["artificial"],
+            label=f"{reference_label} ({100 * reference:.1f} %)",
+        )
+    ax.set_xscale("log")
+    ticks = sorted({int(s) for steps, _ in curves.values() for s in steps})
+    ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=8)
+    ax.minorticks_off()
+    ax.set_xlabel("time steps per example")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

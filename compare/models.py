@@ -50,8 +50,16 @@ def _rnn(**params):
     return RNNClassifier(**params)
 
 
+def _converted_snn(**params):
+    from compare.conversion import ConvertedSNNClassifier
+
+    return ConvertedSNNClassifier(**params)
+
+
 MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
     "diehl-cook": ("spiking", _diehl_cook),
+    # Trained by backprop, but it predicts (and reports operations) as a Brian2 SNN.
+    "converted-snn": ("spiking", _converted_snn),
     "mlp": ("artificial", _mlp),
     "logistic": ("artificial", _logistic),
     "cnn": ("artificial", _cnn),

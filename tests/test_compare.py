@@ -203,7 +203,7 @@ def test_replace_directory_swaps_whole_directories(tmp_path):
 
 
 def test_model_specs_are_checked():
-    known = "cnn, diehl-cook, logistic, mlp, rnn"
+    known = "cnn, converted-snn, diehl-cook, logistic, mlp, rnn"
     with pytest.raises(ValueError, match=f"unknown kind 'svm'; known: {known}"):
         ModelSpec("x", "svm")
     with pytest.raises(ValueError, match="random_state"):
