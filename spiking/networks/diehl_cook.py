@@ -1330,9 +1330,9 @@ def decision_time(times, neurons, assignments, n_classes, label) -> float:
     which spikes occur; the decision time is the first such time from which every
     later vote is ``label``. Before the first spike there is no vote.
 
-    >>> assignments = np.array([0, 1])
+    >>> assignments = np.array([0, 1])  # votes: 10 ms class 1, 20 ms a tie (class 0), 30 ms 0
     >>> decision_time(np.array([0.01, 0.02, 0.03]), np.array([1, 0, 0]), assignments, 2, 0)
-    0.03
+    0.02
     >>> decision_time(np.array([0.01, 0.02]), np.array([1, 1]), assignments, 2, 0)
     nan
     """
