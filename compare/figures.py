@@ -585,10 +585,11 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
 
     One marker per model at its mean energy and mean accuracy over seeds (a vertical bar
     shows the accuracy's 95 % t-interval), energy on a logarithmic axis. The dashed
-    staircase is the Pareto front (:func:`pareto_front`): the models that no other
-    model beats on both counts; a model below and to the right of it is dominated.
-    Models without an estimate under the table (a neuromorphic table prices no MACs, so
-    no artificial network), or with zero energy, are named under the axes instead.
+    staircase through ringed markers is the Pareto front (:func:`pareto_front`): the
+    models that no other model beats on both counts (a lone ring where one model beats
+    all others); a model below and to the right of it is dominated. Models without an
+    estimate under the table (a neuromorphic table prices no MACs, so no artificial
+    network), or with zero energy, are named above the axes instead.
 
     Parameters
     ----------
@@ -655,6 +656,10 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
             ls="--",
             lw=1,
             color="#555555",
+            marker="o",
+            ms=13,
+            mfc="none",
+            mew=0.8,
             zorder=0,
             label="Pareto front",
         )
