@@ -43,7 +43,15 @@ from compare.report import (
 )
 from compare.results import atomic_write_text, format_cell
 
-__all__ = ["ResultsDirectory", "read_results", "render_html", "render_inline", "write_html_report"]
+__all__ = [
+    "ResultsDirectory",
+    "build_sections",
+    "cost_tables_section",
+    "read_results",
+    "render_html",
+    "render_inline",
+    "write_html_report",
+]
 
 _CONFIG_FILES = ("config.json", "spec.json")
 """The resolved configuration: ``config.json`` (:mod:`compare.experiment`) or the

@@ -202,12 +202,17 @@ def task_paragraph(task: Mapping) -> str:
     )
 
 
-def results_section(summary: Sequence[dict], operations_examples: int) -> Section:
+def results_section(summary: Sequence[dict], operations_examples: int | None) -> Section:
     """Results per model: accuracy, macro-F1, times and operations (means over seeds).
 
     ``summary`` is one dict per model (``summary.csv``); ``operations_examples`` the
-    number of test examples the operations were measured on.
+    number of test examples the operations were measured on (None: not recorded).
     """
+    measured_on = (
+        "the test examples"
+        if operations_examples is None
+        else f"the first {operations_examples} test examples"
+    )
     table = Table(
         columns=(
             ("model", "model"),
@@ -230,7 +235,7 @@ def results_section(summary: Sequence[dict], operations_examples: int) -> Sectio
             table,
             "Accuracy: mean over seeds, ± the half-width of the 95 % t-interval (with 2+ "
             "seeds). Times are wall clock on this machine; per-example costs are measured "
-            f"on the first {operations_examples} test examples: spikes counted in the "
+            f"on {measured_on}: spikes counted in the "
             "Brian2 run (repeated presentations included), non-zero hidden activations "
             "counted by torch hooks. MACs are multiply-accumulates with a non-zero input; "
             "ACs are accumulates triggered by spikes (synaptic events).",
