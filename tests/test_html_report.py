@@ -195,8 +195,9 @@ def test_strings_from_the_data_are_escaped(experiment, tmp_path):
             writer.writerows(
                 {**r, "model": EVIL if r["model"] == "logreg" else r["model"]} for r in rows
             )
-    config = json.loads((copy / "config.json").read_text())
-    (copy / "config.json").write_text(json.dumps({**config, "name": EVIL}))
+    config_file = read_results(copy).config_file  # config.json, or the runner's spec.json
+    config = json.loads((copy / config_file).read_text())
+    (copy / config_file).write_text(json.dumps({**config, "name": EVIL}))
     text = write_html_report(copy).read_text(encoding="utf-8")
     assert EVIL not in text and "<script" not in text
     page = Page(text)
