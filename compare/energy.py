@@ -73,8 +73,10 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -92,6 +94,7 @@ __all__ = [
     "estimate_energy",
     "get_table",
     "missing_costs",
+    "parse_energy_metric",
 ]
 
 PJ = 1e-12
@@ -166,6 +169,26 @@ class CostTable:
     def label(self) -> str:
         """``name@version``, as recorded with every result."""
         return f"{self.name}@{self.version}"
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CostTable:
+        """The table that :meth:`to_dict` gave ``data`` (e.g. from ``energy_tables.json``).
+
+        >>> get_table("loihi-2018") == CostTable.from_dict(get_table("loihi-2018").to_dict())
+        True
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"cost table {data.get('name')!r}: unknown fields {unknown}; known: "
+                f"{', '.join(sorted(known))}"
+            )
+        fields = dict(data)
+        fields["sram_read_pj"] = tuple(
+            (int(capacity), float(pj)) for capacity, pj in fields.get("sram_read_pj", ())
+        )
+        return cls(**fields)
 
     def to_dict(self) -> dict:
         """JSON-able copy, for the results directory."""
@@ -306,6 +329,24 @@ def energy_metric(table: str | CostTable, *, memory: bool) -> str:
     """
     kind = "energy_with_memory" if memory else "energy_compute_only"
     return f"{kind}[{get_table(table).label}]"
+
+
+_ENERGY_METRIC = re.compile(r"^(energy_compute_only|energy_with_memory)\[([^\[\]]+)\]$")
+
+
+def parse_energy_metric(metric: str) -> tuple[str, bool] | None:
+    """The table label and the ``memory`` flag of an :func:`energy_metric` name; None for
+    any other metric.
+
+    >>> parse_energy_metric("energy_with_memory[loihi-2018@1]")
+    ('loihi-2018@1', True)
+    >>> parse_energy_metric("accuracy") is None
+    True
+    """
+    match = _ENERGY_METRIC.match(metric)
+    if match is None:
+        return None
+    return match.group(2), match.group(1) == "energy_with_memory"
 
 
 def _counts(report: Mapping[str, float]) -> dict[str, float]:

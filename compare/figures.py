@@ -277,3 +277,434 @@ def save(fig, path: Path) -> list[Path]:
         out.append(target)
     plt.close(fig)
     return out
+
+
+# --- Accuracy against training-set size, corruption severity and energy -----------------
+# These take tidy results rows (compare.results.TIDY_COLUMNS: one row per model x task x
+# seed x metric; dicts as written, or as read back from results.csv by csv.DictReader),
+# average over seeds and draw each model with its 95 % t-interval over seeds.
+
+import math  # noqa: E402
+import re  # noqa: E402
+
+import matplotlib.ticker  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+__all__ += [
+    "energy_tables_in",
+    "model_styles",
+    "pareto_front",
+    "plot_accuracy_vs_energy",
+    "plot_accuracy_vs_severity",
+    "plot_accuracy_vs_size",
+    "task_fields",
+]
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+_ARM_SHADES = {"spiking": "Reds", "artificial": "Blues"}
+_KIND_STYLES = ("-", "--", ":", "-.")
+
+
+def task_fields(task_name: str) -> dict:
+    """The ``[key=value,...]`` fields a derived task's name records, as a dict.
+
+    :meth:`compare.tasks.Task.subset` appends ``[n_train=200,n_test=100,seed=0]`` and
+    :func:`compare.corruptions.corrupt_task` ``[gaussian=3,seed=0]``; integers come back
+    as ``int``. A key that occurs in several brackets keeps its last value.
+
+    >>> task_fields("digits[n_train=200,n_test=100,seed=0][gaussian=3,seed=1]")
+    {'n_train': 200, 'n_test': 100, 'seed': 1, 'gaussian': 3}
+    >>> task_fields("digits")
+    {}
+    """
+    fields = {}
+    for group in re.findall(r"\[([^\[\]]*)\]", task_name):
+        for item in group.split(","):
+            key, sep, value = item.partition("=")
+            if sep:
+                value = value.strip()
+                fields[key.strip()] = int(value) if re.fullmatch(r"-?\d+", value) else value
+    return fields
+
+
+def model_styles(models: dict) -> dict:
+    """Colour and marker of each model: a shade of its arm's colour, a marker of its own.
+
+    Parameters
+    ----------
+    models : dict of str -> str
+        Model label -> arm (``"spiking"`` or ``"artificial"``; anything else is grey),
+        in drawing order.
+
+    Returns
+    -------
+    dict of str -> dict
+        Model label -> ``{"color": ..., "marker": ...}``. A model alone in its arm gets
+        exactly the arm's colour of :data:`ARM_COLOURS`; several share the arm's hue,
+        darkest first.
+
+    >>> model_styles({"stdp": "spiking", "mlp": "artificial"})["stdp"]
+    {'color': '#c0392b', 'marker': 'o'}
+    """
+    styles, by_arm = {}, {}
+    for label, arm in models.items():
+        by_arm.setdefault(arm, []).append(label)
+    for arm, labels in by_arm.items():
+        if len(labels) == 1 or arm not in _ARM_SHADES:
+            colours = [ARM_COLOURS.get(arm, "#777777")] * len(labels)
+        else:
+            shades = plt.get_cmap(_ARM_SHADES[arm])(np.linspace(0.95, 0.5, len(labels)))
+            colours = [matplotlib.colors.to_hex(c) for c in shades]
+        for label, colour in zip(labels, colours):
+            styles[label] = {"color": colour}
+    for k, label in enumerate(models):
+        styles[label]["marker"] = _MARKERS[k % len(_MARKERS)]
+    return styles
+
+
+def pareto_front(energy, accuracy) -> np.ndarray:
+    """Indices of the points that no other point beats on both energy and accuracy.
+
+    Point ``i`` is dominated when some ``j`` has ``energy[j] <= energy[i]`` and
+    ``accuracy[j] >= accuracy[i]``, one of the two strictly; the front is the rest
+    (identical points are all on it). The indices come in order of increasing energy
+    (then decreasing accuracy): the order the front is drawn in.
+
+    >>> pareto_front([1.0, 2.0, 3.0, 2.5], [0.80, 0.90, 0.85, 0.95]).tolist()
+    [0, 1, 3]
+    """
+    e, a = np.asarray(energy, dtype=float), np.asarray(accuracy, dtype=float)
+    if e.shape != a.shape or e.ndim != 1:
+        raise ValueError(
+            f"energy and accuracy must be 1-D and of equal length, got shapes {e.shape} "
+            f"and {a.shape}"
+        )
+    if not (np.all(np.isfinite(e)) and np.all(np.isfinite(a))):
+        raise ValueError("energy and accuracy must be finite (leave unpriced models out)")
+    better_or_equal = (e[None, :] <= e[:, None]) & (a[None, :] >= a[:, None])
+    strictly = (e[None, :] < e[:, None]) | (a[None, :] > a[:, None])
+    front = np.flatnonzero(~np.any(better_or_equal & strictly, axis=1))
+    return front[np.lexsort((-a[front], e[front]))]
+
+
+def _arms(rows) -> dict:
+    """Model label -> arm, in order of first appearance."""
+    return {row["model"]: row.get("arm", "") for row in rows}
+
+
+def _collect(groups: dict, key, row) -> None:
+    """Put ``row``'s value into ``groups[key][seed]``; a second row for a seed is an error."""
+    by_seed = groups.setdefault(key, {})
+    if row["seed"] in by_seed:
+        raise ValueError(
+            f"two {row['metric']} rows for {key!r}, seed {row['seed']}: expected one per "
+            "model, point and seed (do the rows mix experiments? filter them first)"
+        )
+    by_seed[row["seed"]] = float(row["value"])
+
+
+def _intervals(groups: dict) -> dict:
+    """``{key: {seed: value}}`` -> ``{key: Interval}``: mean and 95 % t-interval."""
+    from compare.stats import confidence_interval
+
+    return {key: confidence_interval(list(by_seed.values())) for key, by_seed in groups.items()}
+
+
+def _draw_line(ax, points, style, label, linestyle="-"):
+    """A line of means (in %) through ``points`` = [(x, Interval)], with its band."""
+    points = sorted(points, key=lambda p: p[0])
+    x = np.array([p[0] for p in points], dtype=float)
+    mean, low, high = (
+        100 * np.array([getattr(p[1], k) for p in points]) for k in ("mean", "low", "high")
+    )
+    ax.plot(x, mean, ls=linestyle, marker=style["marker"], ms=4, color=style["color"], label=label)
+    band = np.isfinite(low)
+    if band.any():
+        ax.fill_between(x, low, high, where=band, color=style["color"], alpha=0.18, lw=0)
+
+
+def _accuracy_axes(ax):
+    """Label the accuracy axis and keep it within 0-100 % (a t-interval over few seeds
+    can reach past either end)."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0.0), min(high, 101.0))
+    ax.set_ylabel("test accuracy (%)")
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _log_x(ax, values):
+    """A logarithmic x axis spanning at least one decade around ``values``, so that it
+    has a labelled power of ten and no crowded minor-tick labels."""
+    ax.set_xscale("log")
+    values = np.asarray([v for v in values if v > 0], dtype=float)
+    if values.size:
+        low, high = values.min() / 1.5, values.max() * 1.5
+        if high / low < 10:
+            centre = math.sqrt(low * high)
+            low, high = centre / math.sqrt(10), centre * math.sqrt(10)
+        ax.set_xlim(low, high)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
+def _accuracy_rows(rows) -> list[dict]:
+    rows = [r for r in rows if r["metric"] == "accuracy"]
+    if not rows:
+        raise ValueError("no accuracy rows to plot (metric == 'accuracy')")
+    return rows
+
+
+def _training_size(row, size: str | None) -> int:
+    if size is not None:
+        return int(float(row[size]))
+    for key in ("n_train", "task.n_train"):  # a column, or the runner's sweep column
+        if row.get(key) not in (None, ""):
+            return int(float(row[key]))
+    fields = task_fields(str(row.get("task", "")))
+    if "n_train" not in fields:
+        raise ValueError(
+            f"cannot tell the training-set size of model {row['model']!r} on task "
+            f"{row.get('task')!r}: expected an 'n_train' (or 'task.n_train') column or a "
+            "task name like 'digits[n_train=200,...]' (compare.tasks.Task.subset)"
+        )
+    return int(fields["n_train"])
+
+
+def plot_accuracy_vs_size(rows, *, size=None, ax=None):
+    """Test accuracy against the number of training examples: one line per model.
+
+    Each point is the mean over seeds and its band the 95 % t-interval (no band where a
+    point has a single seed); the x axis is logarithmic.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Tidy results rows (``model``, ``arm``, ``task``, ``seed``, ``metric``,
+        ``value``); only the ``accuracy`` rows are used. A row's training-set size is
+        its ``size`` column when that is given; otherwise an ``n_train`` column, the
+        runner's ``task.n_train`` sweep column, or the ``n_train=`` field of its task
+        name (``digits[n_train=200,n_test=100,seed=0]``, :meth:`Task.subset`).
+    size : str, optional
+        Name of the column holding the training-set size.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per model, labelled with the model, in order of first appearance.
+    """
+    rows = _accuracy_rows(rows)
+    groups = {}
+    for row in rows:
+        _collect(groups, (row["model"], _training_size(row, size)), row)
+    intervals = _intervals(groups)
+    ax = _axes(ax, (4.8, 3.4))
+    for model, style in model_styles(_arms(rows)).items():
+        points = [(n, ci) for (m, n), ci in intervals.items() if m == model]
+        _draw_line(ax, points, style, model)
+    ax.set_xscale("log")
+    sizes = sorted({n for _, n in intervals})
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
+    ax.set_xlabel("training examples")
+    _accuracy_axes(ax)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return ax
+
+
+def _corruption(row, kinds) -> tuple[str | None, int]:
+    """(kind, severity) of a row; ``(None, 0)`` for the clean test set."""
+    if row.get("corruption") not in (None, "") and row.get("severity") not in (None, ""):
+        severity = int(float(row["severity"]))
+        return (str(row["corruption"]) if severity else None), severity
+    fields = task_fields(str(row.get("task", "")))
+    found = [(k, int(v)) for k, v in fields.items() if k in kinds]
+    if len(found) > 1:
+        raise ValueError(f"task {row['task']!r} names several corruptions: {found}")
+    return found[0] if found and found[0][1] else (None, 0)
+
+
+def plot_accuracy_vs_severity(rows, *, ax=None):
+    """Test accuracy against corruption severity: one line per model and corruption kind.
+
+    Severity 0 is the clean test set (:mod:`compare.corruptions`, severities 0-5); its
+    point starts every kind's line. Colour and marker say the model, the line style the
+    kind. Each point is the mean over seeds, its band the 95 % t-interval.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Tidy results rows of one training set; only the ``accuracy`` rows are used. A
+        row's corruption comes from ``corruption`` and ``severity`` columns where it has
+        them, otherwise from its task name (``digits[gaussian=3,seed=0]``,
+        :func:`compare.corruptions.corrupt_task`); a task name without one is the clean
+        test set.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per (model, kind), labelled ``"model · kind"``; the legend lists each
+        model (colour, marker) and each kind (line style) once.
+    """
+    from compare.corruptions import CORRUPTIONS
+
+    rows = _accuracy_rows(rows)
+    groups = {}
+    for row in rows:
+        _collect(groups, (row["model"], *_corruption(row, CORRUPTIONS)), row)
+    kinds = list(dict.fromkeys(kind for _, kind, _ in groups if kind is not None))
+    if not kinds:
+        raise ValueError(
+            "no corrupted test set among the rows: expected corruption and severity columns "
+            f"or task names like 'digits[gaussian=3,seed=0]' (kinds: {', '.join(CORRUPTIONS)})"
+        )
+    known = list(CORRUPTIONS) + [k for k in kinds if k not in CORRUPTIONS]
+    dashes = {kind: _KIND_STYLES[k % len(_KIND_STYLES)] for k, kind in enumerate(known)}
+    intervals = _intervals(groups)
+    styles = model_styles(_arms(rows))
+    ax = _axes(ax, (5.2, 3.6))
+    for model, style in styles.items():
+        clean = [(0, ci) for (m, kind, _), ci in intervals.items() if m == model and kind is None]
+        for kind in kinds:
+            corrupted = [(s, ci) for (m, k, s), ci in intervals.items() if (m, k) == (model, kind)]
+            if corrupted:
+                _draw_line(ax, clean + corrupted, style, f"{model} · {kind}", dashes[kind])
+    handles = [
+        Line2D([], [], color=s["color"], marker=s["marker"], ms=4, label=m)
+        for m, s in styles.items()
+    ] + [Line2D([], [], color="#555555", ls=dashes[k], label=k) for k in kinds]
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower left")
+    ax.set_xticks(range(max(s for _, _, s in intervals) + 1))
+    ax.set_xlabel("corruption severity (0 = clean)")
+    _accuracy_axes(ax)
+    return ax
+
+
+def energy_tables_in(rows) -> dict:
+    """The cost tables of the energy metrics in tidy ``rows``, in order of appearance.
+
+    Returns ``{"NAME@VERSION": {"energy_compute_only": metric, "energy_with_memory":
+    metric}}`` with the kinds present (:func:`compare.energy.parse_energy_metric`).
+
+    >>> energy_tables_in([{"metric": "energy_with_memory[loihi-2018@1]"}])
+    {'loihi-2018@1': {'energy_with_memory': 'energy_with_memory[loihi-2018@1]'}}
+    """
+    from compare.energy import parse_energy_metric
+
+    found = {}
+    for row in rows:
+        parsed = parse_energy_metric(row["metric"])
+        if parsed is not None:
+            label, memory = parsed
+            kind = "energy_with_memory" if memory else "energy_compute_only"
+            found.setdefault(label, {})[kind] = row["metric"]
+    return found
+
+
+def _find_table(tables: dict, table: str | None) -> str:
+    if table is None:
+        if len(tables) != 1:
+            raise ValueError(
+                f"the rows hold {len(tables)} cost tables ({', '.join(tables) or 'none'}): "
+                "name one with table="
+            )
+        return next(iter(tables))
+    matches = [t for t in tables if table in (t, t.split("@")[0])]
+    if len(matches) != 1:
+        problem = "is ambiguous" if matches else "has no energy rows"
+        raise ValueError(
+            f"cost table {table!r} {problem}; tables in the rows: {', '.join(tables) or 'none'}"
+        )
+    return matches[0]
+
+
+def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
+    """Test accuracy against estimated energy per inference, with the Pareto front.
+
+    One marker per model at its mean energy and mean accuracy over seeds (a vertical bar
+    shows the accuracy's 95 % t-interval), energy on a logarithmic axis. The dashed
+    staircase through ringed markers is the Pareto front (:func:`pareto_front`): the
+    models that no other model beats on both counts (a lone ring where one model beats
+    all others); a model below and to the right of it is dominated. Models without an
+    estimate under the table (a neuromorphic table prices no MACs, so no artificial
+    network), or with zero energy, are named above the axes instead.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Tidy results rows of one experiment: the ``accuracy`` rows and the energy rows
+        ``energy_compute_only[TABLE@VERSION]`` / ``energy_with_memory[TABLE@VERSION]``
+        (:func:`compare.energy.energy_metric`).
+    table : str, optional
+        The cost table, as ``name`` or ``name@version``; None: the only one in ``rows``
+        (an error lists them when there are several).
+    memory : bool
+        Plot the memory-aware estimate instead of the compute-only one.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per drawn model (a single marker, labelled with the model) and, with 2
+        or more models, one labelled ``"Pareto front"``. The x label names the estimate
+        and the table (``NAME@VERSION``).
+    """
+    rows = list(rows)
+    tables = energy_tables_in(rows)
+    label = _find_table(tables, table)
+    kind = "energy_with_memory" if memory else "energy_compute_only"
+    if kind not in tables[label]:
+        raise ValueError(f"no {kind} rows for cost table {label}")
+    accuracy, energy = {}, {}
+    for row in rows:
+        if row["metric"] == "accuracy":
+            _collect(accuracy, row["model"], row)
+        elif row["metric"] == tables[label][kind]:
+            _collect(energy, row["model"], row)
+    arms = _arms(rows)
+    drawn, left_out = [], []
+    for model in arms:
+        seeds = accuracy.get(model, {}).keys() & energy.get(model, {}).keys()
+        e = float(np.mean([energy[model][s] for s in seeds])) if seeds else math.nan
+        if not e > 0:
+            left_out.append(model)
+            continue
+        ci = _intervals({model: {s: accuracy[model][s] for s in seeds}})[model]
+        drawn.append((model, e, ci))
+
+    styles = model_styles(arms)
+    ax = _axes(ax, (4.8, 3.6))
+    for model, e, ci in drawn:
+        if np.isfinite(ci.low):
+            ax.errorbar(
+                [e],
+                [100 * ci.mean],
+                yerr=[[100 * (ci.mean - ci.low)], [100 * (ci.high - ci.mean)]],
+                fmt="none",
+                ecolor=styles[model]["color"],
+                elinewidth=1,
+                capsize=0,
+            )
+        ax.plot([e], [100 * ci.mean], ls="none", ms=7, label=model, **styles[model])
+    if len(drawn) >= 2:
+        front = pareto_front([d[1] for d in drawn], [d[2].mean for d in drawn])
+        ax.plot(
+            [drawn[i][1] for i in front],
+            [100 * drawn[i][2].mean for i in front],
+            drawstyle="steps-post",
+            ls="--",
+            lw=1,
+            color="#555555",
+            marker="o",
+            ms=13,
+            mfc="none",
+            mew=0.8,
+            zorder=0,
+            label="Pareto front",
+        )
+    _log_x(ax, [d[1] for d in drawn])
+    estimate = "with memory" if memory else "compute only"
+    ax.set_xlabel(f"energy per inference (J), {estimate}\ncost table {label}")
+    _accuracy_axes(ax)
+    if drawn:
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    if left_out:
+        ax.set_title(f"not priced: {', '.join(left_out)}", fontsize=7, color="#555555", loc="left")
+    return ax

@@ -1,31 +1,71 @@
-"""The Markdown report of an experiment: what ran, on what, and how each model did.
+"""The report of an experiment: what ran, on what, and how each model did.
 
-Sections: results per model; accuracy over seeds with t- and bootstrap intervals
-(:mod:`compare.stats`); energy per inference under each cost table, compute-only and
-with memory (:mod:`compare.energy`); paired statistics between models when there are
-2 or more seeds; confusion matrices, receptive fields, provenance.
+The report's content is built once, as data: :class:`Section` objects holding
+paragraphs, :class:`Table` objects and :class:`Figure` references, made by the
+builders below from the summary and the tidy results rows. :func:`markdown_section`
+renders a section as Markdown (``report.md``, :func:`write_report`) and
+:mod:`compare.html` renders the same sections as HTML (``report.html``), so the two
+reports always hold the same tables.
+
+Sections: a summary of which model does best on what (:func:`findings_section`);
+results per model (:func:`results_section`); accuracy over seeds with t- and bootstrap
+intervals (:func:`accuracy_section`, :mod:`compare.stats`); energy per inference under
+each cost table, compute-only and with memory (:func:`energy_section`,
+:mod:`compare.energy`); paired statistics between models when there are 2 or more
+seeds (:func:`paired_section`); confusion matrices, receptive fields
+(:func:`figure_sections`); provenance.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from compare import figures
-from compare.energy import energy_metric, get_table
-from compare.results import atomic_write_text, format_table
-from compare.stats import format_paired_statistics, paired_statistics
+from compare.energy import CostTable, energy_metric, estimate_energy, get_table
+from compare.results import atomic_write_text, format_cell, format_table
+from compare.stats import PAIRED_COLUMNS, format_p, paired_statistics, paired_statistics_cells
 
-__all__ = ["PAIRED_METRICS", "format_joules", "format_table", "write_report"]
+__all__ = [
+    "PAIRED_METRICS",
+    "Figure",
+    "Section",
+    "Table",
+    "accuracy_section",
+    "energy_section",
+    "figure_sections",
+    "findings_section",
+    "format_joules",
+    "format_seconds",
+    "format_table",
+    "markdown_section",
+    "markdown_table",
+    "paired_section",
+    "results_section",
+    "task_paragraph",
+    "write_report",
+]
 
 PAIRED_METRICS = ("accuracy", "macro_f1", "fit_wall_time", "predict_time_per_example")
 """Metrics the report's paired statistics compare, before the energy estimates (all of
 the experiment's tables, compute-only and with memory)."""
 
-_PREFIXES = ((1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (1e-9, "nJ"), (1e-12, "pJ"), (1e-15, "fJ"))
+_PREFIXES = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
+
+
+def _si(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "–"
+    if value == 0:
+        return f"0 {unit}"
+    scale, prefix = next((p for p in _PREFIXES if abs(value) >= p[0]), _PREFIXES[-1])
+    return f"{value / scale:.3g} {prefix}{unit}"
 
 
 def format_joules(value: float) -> str:
@@ -34,15 +74,104 @@ def format_joules(value: float) -> str:
     >>> format_joules(2.346e-7), format_joules(0.0), format_joules(float("nan"))
     ('235 nJ', '0 J', '–')
     """
-    if math.isnan(value):
-        return "–"
-    if value == 0:
-        return "0 J"
-    scale, unit = next((p for p in _PREFIXES if abs(value) >= p[0]), _PREFIXES[-1])
-    return f"{value / scale:.3g} {unit}"
+    return _si(value, "J")
 
 
-def _accuracy_cell(row):
+def format_seconds(value: float) -> str:
+    """A duration with an SI prefix (down to fs) and 3 significant digits.
+
+    >>> format_seconds(0.04512), format_seconds(3.2e-6), format_seconds(12.0)
+    ('45.1 ms', '3.2 µs', '12 s')
+    """
+    return _si(value, "s")
+
+
+# --- the report as data -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of a report: rows of cells under ``(key, header)`` columns.
+
+    Cells are numbers or text; both renderers format them with
+    :func:`compare.results.format_cell` (3 significant digits, NaN as a dash). Cells
+    of the ``code`` columns are identifiers (cost-table labels), shown as code.
+    """
+
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[dict, ...]
+    code: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of a report: a file of the results directory and its alternative text."""
+
+    path: str
+    """Relative to the results directory, e.g. ``"figures/accuracy.png"``."""
+    alt: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a report, a sequence of blocks.
+
+    A block is a paragraph (``str``, with inline Markdown only: ```code```,
+    ``*emphasis*``, ``**strong**``), a bullet list (``tuple`` of such strings), a
+    :class:`Table` or a :class:`Figure`.
+    """
+
+    title: str
+    blocks: tuple = field(default_factory=tuple)
+
+    @property
+    def anchor(self) -> str:
+        """An id for links to the section: its title, lower case, words joined by ``-``.
+
+        >>> Section("Energy per inference (estimates)").anchor
+        'energy-per-inference-estimates'
+        """
+        return "-".join(re.findall(r"[0-9a-z]+", self.title.lower())) or "section"
+
+
+def markdown_table(table: Table) -> str:
+    """``table`` as a Markdown table (code cells in backticks)."""
+    rows = [
+        {k: f"`{format_cell(r[k])}`" if k in table.code else r[k] for k, _ in table.columns}
+        for r in table.rows
+    ]
+    return format_table(rows, list(table.columns))
+
+
+def markdown_section(section: Section, level: int = 2) -> list[str]:
+    """The lines of ``section`` in Markdown, a heading of ``level`` first, a blank last."""
+    lines = ["#" * level + " " + section.title, ""]
+    for block in section.blocks:
+        if isinstance(block, Table):
+            lines.append(markdown_table(block))
+        elif isinstance(block, Figure):
+            lines.append(f"![{block.alt}]({block.path})")
+        elif isinstance(block, tuple):
+            lines.extend(f"- {item}" for item in block)
+        else:
+            lines.append(block)
+        lines.append("")
+    return lines
+
+
+# --- builders: the summary and tidy rows -> sections ---------------------------------
+
+
+def _means(rows, metric: str) -> dict[str, float]:
+    """Model -> mean of ``metric`` over its seeds (finite values), in order of appearance."""
+    values = {}
+    for row in rows:
+        if row["metric"] == metric and math.isfinite(float(row["value"])):
+            values.setdefault(row["model"], []).append(float(row["value"]))
+    return {model: float(np.mean(v)) for model, v in values.items()}
+
+
+def _accuracy_cell(row) -> str:
     acc = f"{100 * row['accuracy_mean']:.1f} %"
     if not math.isnan(row["accuracy_ci95_halfwidth"]):
         acc += f" ± {100 * row['accuracy_ci95_halfwidth']:.1f}"
@@ -55,8 +184,69 @@ def _interval_cell(low: float, high: float) -> str:
     return f"[{100 * low:.1f}, {100 * high:.1f}] %"
 
 
-def _accuracy_section(summary) -> list[str]:
-    rows = [
+def task_paragraph(task: Mapping) -> str:
+    """One paragraph on the task: its size, shape, classes and provenance.
+
+    ``task`` is :meth:`compare.tasks.Task.describe` (``task.json``).
+
+    >>> task_paragraph({"name": "toy", "n_train": 4, "n_test": 2, "n_features": 4,
+    ...                 "shape": [2, 2], "n_classes": 2, "source": "made up",
+    ...                 "sha256": "ab" * 32})[:74]
+    'Task **toy**: 4 training and 2 test examples, 4 features (shape (2, 2)), 2'
+    """
+    return (
+        f"Task **{task['name']}**: {task['n_train']} training and {task['n_test']} test "
+        f"examples, {task['n_features']} features (shape {tuple(task['shape'])}), "
+        f"{task['n_classes']} classes. Source: {task['source']}; sha256 "
+        f"`{task['sha256'][:16]}…`."
+    )
+
+
+def results_section(summary: Sequence[dict], operations_examples: int | None) -> Section:
+    """Results per model: accuracy, macro-F1, times and operations (means over seeds).
+
+    ``summary`` is one dict per model (``summary.csv``); ``operations_examples`` the
+    number of test examples the operations were measured on (None: not recorded).
+    """
+    measured_on = (
+        "the test examples"
+        if operations_examples is None
+        else f"the first {operations_examples} test examples"
+    )
+    table = Table(
+        columns=(
+            ("model", "model"),
+            ("arm", "arm"),
+            ("accuracy", "test accuracy"),
+            ("macro_f1_mean", "macro-F1"),
+            ("seeds", "seeds"),
+            ("fit_wall_time_s", "fit (s)"),
+            ("predict_time_per_example_s", "predict (s/example)"),
+            ("parameter_count", "parameters"),
+            ("activations_per_example", "spikes or activations / example"),
+            ("effective_macs_per_example", "MACs / example"),
+            ("effective_acs_per_example", "ACs / example"),
+        ),
+        rows=tuple(dict(s, accuracy=_accuracy_cell(s)) for s in summary),
+    )
+    return Section(
+        "Results",
+        (
+            table,
+            "Accuracy: mean over seeds, ± the half-width of the 95 % t-interval (with 2+ "
+            "seeds). Times are wall clock on this machine; per-example costs are measured "
+            f"on {measured_on}: spikes counted in the "
+            "Brian2 run (repeated presentations included), non-zero hidden activations "
+            "counted by torch hooks. MACs are multiply-accumulates with a non-zero input; "
+            "ACs are accumulates triggered by spikes (synaptic events).",
+            Figure("figures/accuracy.png", "accuracy"),
+        ),
+    )
+
+
+def accuracy_section(summary: Sequence[dict]) -> Section:
+    """Accuracy over seeds: mean, SD, t- and bootstrap intervals, macro-F1."""
+    rows = tuple(
         dict(
             s,
             mean=f"{100 * s['accuracy_mean']:.1f} %",
@@ -66,34 +256,31 @@ def _accuracy_section(summary) -> list[str]:
             f1=f"{s['macro_f1_mean']:.3f}",
         )
         for s in summary
-    ]
-    lines = [
-        "## Accuracy over seeds",
-        "",
-        format_table(
-            rows,
-            [
-                ("model", "model"),
-                ("seeds", "seeds"),
-                ("mean", "mean accuracy"),
-                ("sd", "SD (points)"),
-                ("t", "95 % t-interval"),
-                ("bootstrap", "95 % bootstrap interval"),
-                ("f1", "macro-F1 (mean)"),
-            ],
+    )
+    table = Table(
+        columns=(
+            ("model", "model"),
+            ("seeds", "seeds"),
+            ("mean", "mean accuracy"),
+            ("sd", "SD (points)"),
+            ("t", "95 % t-interval"),
+            ("bootstrap", "95 % bootstrap interval"),
+            ("f1", "macro-F1 (mean)"),
         ),
-        "",
-        "The t-interval is mean ± t(0.975, n − 1) · SD / √n over the seeds (`scipy.stats.t`); "
-        "the bootstrap interval is the 2.5-97.5 percentile range of the means of 9,999 "
-        "resamples of the seeds (`scipy.stats.bootstrap`, seeded), which with few seeds is "
-        "too narrow. Macro-F1 is the unweighted mean of the per-class F1 scores.",
-    ]
+        rows=rows,
+    )
+    text = (
+        "The t-interval is mean ± t(0.975, n − 1) · SD / √n over the seeds "
+        "(`scipy.stats.t`); the bootstrap interval is the 2.5-97.5 percentile range of the "
+        "means of 9,999 resamples of the seeds (`scipy.stats.bootstrap`, seeded), which with "
+        "few seeds is too narrow. Macro-F1 is the unweighted mean of the per-class F1 scores."
+    )
     if min(s["seeds"] for s in summary) < 2:
-        lines.append("With one seed there is no spread to estimate an interval from (–).")
-    return lines + [""]
+        text += " With one seed there is no spread to estimate an interval from (–)."
+    return Section("Accuracy over seeds", (table, text))
 
 
-def _memory_share(table, compute: float, with_memory: float) -> str:
+def _memory_share(table: CostTable, compute: float, with_memory: float) -> str:
     if table.memory_in_operation_costs:
         return "in op costs"
     if not with_memory > 0:
@@ -101,50 +288,67 @@ def _memory_share(table, compute: float, with_memory: float) -> str:
     return f"{100 * (with_memory - compute) / with_memory:.0f} %"
 
 
-def _energy_section(config, rows, evaluations) -> list[str]:
-    def mean(label, metric):
-        values = [r["value"] for r in rows if r["model"] == label and r["metric"] == metric]
-        return float(np.mean(values)) if values else math.nan
+_OPERATION_KEYS = ("parameter_count", "effective_macs", "effective_acs", "neuron_updates")
 
+
+def _unpriced(rows, model: str, table: CostTable) -> list[str]:
+    """The operations ``table`` gives no cost for in any seed of ``model`` (from its rows)."""
+    by_seed = {}
+    for row in rows:
+        if row["model"] == model and row["metric"] in _OPERATION_KEYS:
+            by_seed.setdefault(row["seed"], {})[row["metric"]] = float(row["value"])
+    terms = set()
+    for report in by_seed.values():
+        if len(report) == len(_OPERATION_KEYS):
+            terms.update(estimate_energy(report, table)["unpriced"])
+    return sorted(term.replace("_", " ") for term in terms)
+
+
+def energy_section(
+    rows: Sequence[dict],
+    models: Mapping[str, str],
+    tables: Sequence[CostTable],
+    *,
+    figure: str | None = None,
+) -> Section:
+    """Energy per inference under each cost table, compute-only next to memory-aware.
+
+    Parameters
+    ----------
+    rows
+        Tidy results rows (the energy metrics and each model's operations).
+    models
+        Model label -> arm, in table order.
+    tables
+        The cost tables of the experiment (``energy_tables.json``).
+    figure
+        Path of an accuracy-against-energy figure to show, if any.
+    """
     table_rows, not_priced = [], []
-    for name in config.energy_tables:
-        table = get_table(name)
-        priced_by = []
-        for spec in config.models:
-            compute = mean(spec.label, energy_metric(table, memory=False))
-            if math.isnan(compute):
+    for table in tables:
+        compute = _means(rows, energy_metric(table, memory=False))
+        with_memory = _means(rows, energy_metric(table, memory=True))
+        for model, arm in models.items():
+            if model not in compute:
                 continue
-            priced_by.append(spec.label)
-            with_memory = mean(spec.label, energy_metric(table, memory=True))
-            unpriced = sorted(
-                {
-                    term.replace("_", " ")
-                    for seed in config.seeds
-                    for estimate in evaluations[spec.label, seed].energy
-                    if estimate["table"] == table.name
-                    for term in estimate["unpriced"]
-                }
-            )
+            memory = with_memory.get(model, math.nan)
             table_rows.append(
                 {
-                    "table": f"`{table.label}`",
-                    "model": spec.label,
-                    "arm": spec.arm,
-                    "compute": format_joules(compute),
-                    "memory": format_joules(with_memory),
-                    "share": _memory_share(table, compute, with_memory),
-                    "unpriced": ", ".join(unpriced) or "–",
+                    "table": table.label,
+                    "model": model,
+                    "arm": arm,
+                    "compute": format_joules(compute[model]),
+                    "memory": format_joules(memory),
+                    "share": _memory_share(table, compute[model], memory),
+                    "unpriced": ", ".join(_unpriced(rows, model, table)) or "–",
                 }
             )
-        missing = [spec.label for spec in config.models if spec.label not in priced_by]
+        missing = [model for model in models if model not in compute]
         if missing:
             not_priced.append(f"`{table.label}` cannot price {', '.join(missing)}")
-    lines = [
-        "## Energy per inference (estimates)",
-        "",
-        format_table(
-            table_rows,
-            [
+    blocks = [
+        Table(
+            columns=(
                 ("table", "cost table"),
                 ("model", "model"),
                 ("arm", "arm"),
@@ -152,9 +356,10 @@ def _energy_section(config, rows, evaluations) -> list[str]:
                 ("memory", "with memory"),
                 ("share", "memory share"),
                 ("unpriced", "not priced"),
-            ],
+            ),
+            rows=tuple(table_rows),
+            code=frozenset({"table"}),
         ),
-        "",
         "Energy = operations per test example (mean over seeds) × energy per operation from "
         "the cost table (`compare/energy.py`). *Compute only* is the usual estimate: "
         "MACs × E_MAC, synaptic events (ACs) × E_AC, neuron updates × E_neuron where the "
@@ -167,43 +372,208 @@ def _energy_section(config, rows, evaluations) -> list[str]:
         "they add nothing. These are estimates of idealised hardware, not measurements.",
     ]
     if not_priced:
-        lines.append(
+        blocks.append(
             "No estimate where a table lacks a cost the model needs (neuromorphic tables "
             f"price no MACs): {'; '.join(not_priced)}."
         )
-    lines += ["", "Cost tables (all values in `energy_tables.json`):", ""]
-    for name in config.energy_tables:
-        table = get_table(name)
-        lines.append(
-            f"- `{table.label}`: {table.description}. {table.notes} Source: {table.source}."
-        )
-    return lines + [""]
-
-
-def _paired_section(config, rows) -> list[str]:
-    lines = ["## Paired statistics", ""]
-    if len(config.models) < 2 or len(config.seeds) < 2:
-        return lines + [
-            f"Paired comparisons need at least 2 models and 2 seeds; this run has "
-            f"{len(config.models)} model(s) and {len(config.seeds)} seed(s).",
-            "",
-        ]
-    metrics = list(PAIRED_METRICS)
-    for name in config.energy_tables:
-        metrics += [energy_metric(name, memory=False), energy_metric(name, memory=True)]
-    table = paired_statistics(rows, models=[m.label for m in config.models], metrics=metrics)
-    n = len(config.seeds)
-    return lines + [
-        format_paired_statistics(table),
-        "",
-        "Every pair of models on the same seeds and test set, A − B. Two-sided paired t-test "
-        "(`scipy.stats.ttest_rel`) and Wilcoxon signed-rank test (`scipy.stats.wilcoxon`, "
-        "zero differences dropped); in brackets, p adjusted by Holm's method across the "
-        "metrics of each pair. d_z = mean difference / SD of the differences (Cohen). With "
-        f"{n} seeds the smallest possible Wilcoxon p is {2 ** (1 - n):.2g}: "
-        "few seeds cannot show a significant difference with it.",
-        "",
+    if figure is not None:
+        blocks.append(Figure(figure, "accuracy against energy"))
+    blocks += [
+        "Cost tables (all values in `energy_tables.json`):",
+        tuple(
+            f"`{table.label}`: {table.description}. {table.notes} Source: {table.source}."
+            for table in tables
+        ),
     ]
+    return Section("Energy per inference (estimates)", tuple(blocks))
+
+
+def paired_section(
+    rows: Sequence[dict], models: Sequence[str], n_seeds: int, tables: Sequence[CostTable]
+) -> Section:
+    """Paired statistics between every pair of models on the report's metrics.
+
+    With fewer than 2 models or 2 seeds, one paragraph says why there are none.
+    """
+    title = "Paired statistics"
+    if len(models) < 2 or n_seeds < 2:
+        return Section(
+            title,
+            (
+                f"Paired comparisons need at least 2 models and 2 seeds; this run has "
+                f"{len(models)} model(s) and {n_seeds} seed(s).",
+            ),
+        )
+    metrics = list(PAIRED_METRICS)
+    for table in tables:
+        metrics += [energy_metric(table, memory=False), energy_metric(table, memory=True)]
+    statistics = paired_statistics(rows, models=list(models), metrics=metrics)
+    return Section(
+        title,
+        (
+            Table(PAIRED_COLUMNS, tuple(paired_statistics_cells(statistics))),
+            "Every pair of models on the same seeds and test set, A − B. Two-sided paired "
+            "t-test (`scipy.stats.ttest_rel`) and Wilcoxon signed-rank test "
+            "(`scipy.stats.wilcoxon`, zero differences dropped); in brackets, p adjusted by "
+            "Holm's method across the metrics of each pair. d_z = mean difference / SD of "
+            f"the differences (Cohen). With {n_seeds} seeds the smallest possible Wilcoxon p "
+            f"is {2 ** (1 - n_seeds):.2g}: few seeds cannot show a significant difference "
+            "with it.",
+        ),
+    )
+
+
+def _ranked(values: Mapping[str, float], *, lower: bool) -> tuple[list[str], float, list]:
+    """(the best models (ties share first place), the best value, the rest in order)."""
+    ranked = sorted(values.items(), key=lambda kv: kv[1] if lower else -kv[1])
+    best = ranked[0][1]
+    winners = [m for m, v in ranked if math.isclose(v, best, rel_tol=1e-9, abs_tol=1e-300)]
+    return winners, best, ranked[len(winners) :]
+
+
+def _lowest(values: Mapping[str, float], fmt, *, unit_note: str = "") -> str:
+    """``"A, 1.2 nJ; next B, 3.4 nJ (2.8× as much)"``: the lowest of ``values``."""
+    winners, best, rest = _ranked(values, lower=True)
+    text = f"{' and '.join(winners)}, {fmt(best)}{unit_note}"
+    if len(winners) > 1:
+        text += " (a tie)"
+    if rest:
+        model, value = rest[0]
+        ratio = f", {value / best:.3g}× as much" if best > 0 else ""
+        text += f"; next {model}, {fmt(value)}{ratio}"
+    elif len(values) == 1:
+        text += " (the only model measured)"
+    return text
+
+
+def _count(value: float) -> str:
+    return format_cell(float(round(value)) if value >= 100 else float(value))
+
+
+def _accuracy_finding(summary, rows) -> str:
+    accuracy = {s["model"]: s["accuracy_mean"] for s in summary}
+    winners, best, rest = _ranked(accuracy, lower=False)
+    by_model = {s["model"]: s for s in summary}
+    first = by_model[winners[0]]
+    text = f"**Highest test accuracy**: {' and '.join(winners)}, {100 * best:.1f} %"
+    if not math.isnan(first["accuracy_ci95_halfwidth"]):
+        text += f" (± {100 * first['accuracy_ci95_halfwidth']:.1f}, 95 % t-interval"
+        text += f" over {first['seeds']} seeds)"
+    if len(winners) > 1:
+        text += " (a tie)"
+    if rest:
+        model, value = rest[0]
+        text += f"; next {model}, {100 * value:.1f} %, {100 * (best - value):.1f} points lower"
+        tests = paired_statistics(rows, models=[winners[0], model], metrics=["accuracy"])
+        if tests and tests[0]["n"] >= 2:
+            test = tests[0]
+            text += (
+                f" (paired over {test['n']} seeds: t-test p = {format_p(test['t_pvalue'])}, "
+                f"Wilcoxon p = {format_p(test['wilcoxon_pvalue'])})"
+            )
+    return text + "."
+
+
+def findings_section(summary: Sequence[dict], rows: Sequence[dict]) -> Section:
+    """Which model does best on what, with the numbers, written from the results.
+
+    One bullet each: highest accuracy (with the paired test against the runner-up);
+    lowest energy per inference under each cost table, compute-only and with memory;
+    fastest prediction; earliest decision (models that report ``decision_latency``);
+    fewest operations (effective MACs + ACs per example); fewest parameters; fastest
+    training. Every value is a mean over seeds; a bullet whose metric no model has is
+    left out.
+    """
+    bullets = [_accuracy_finding(summary, rows)]
+    tables = figures.energy_tables_in(rows)
+    for label, kinds in tables.items():
+        parts = []
+        for kind, name in (
+            ("energy_compute_only", "compute only"),
+            ("energy_with_memory", "with memory"),
+        ):
+            values = _means(rows, kinds[kind]) if kind in kinds else {}
+            if values:
+                parts.append(f"{name}: {_lowest(values, format_joules)}")
+        if parts:
+            bullets.append(f"**Lowest energy per inference, `{label}`**: {'; '.join(parts)}.")
+    latency = _means(rows, "predict_time_per_example")
+    if latency:
+        bullets.append(
+            "**Fastest prediction** (wall clock per test example, this machine): "
+            f"{_lowest(latency, format_seconds)}."
+        )
+    decision = _means(rows, "decision_latency")
+    if decision:
+        bullets.append(
+            "**Earliest decision** (simulated time until the answer is right and stays so): "
+            f"{_lowest(decision, format_seconds)}."
+        )
+    macs, acs = _means(rows, "effective_macs"), _means(rows, "effective_acs")
+    operations = {m: macs[m] + acs[m] for m in macs if m in acs}
+    if operations:
+        winners, _, _ = _ranked(operations, lower=True)
+        split = f" ({_count(macs[winners[0]])} MACs + {_count(acs[winners[0]])} ACs)"
+        bullets.append(
+            "**Fewest operations per example** (effective MACs + ACs): "
+            f"{_lowest(operations, _count, unit_note=split)}."
+        )
+    parameters = _means(rows, "parameter_count")
+    if parameters:
+        bullets.append(f"**Fewest parameters**: {_lowest(parameters, _count)}.")
+    fit = _means(rows, "fit_wall_time")
+    if fit:
+        bullets.append(f"**Fastest training** (fit, wall clock): {_lowest(fit, format_seconds)}.")
+    return Section(
+        "Summary",
+        (
+            tuple(bullets),
+            "Means over seeds. Whether a difference is larger than the spread between seeds "
+            "is in *Paired statistics*; energies are estimates (see *Energy per inference*).",
+        ),
+    )
+
+
+def figure_sections(names: Sequence[str], first_seed) -> list[Section]:
+    """Sections for the confusion matrices and each model's receptive fields.
+
+    ``names`` are figure stems in ``figures/`` (``confusion``,
+    ``receptive_fields_<model>``); others are not shown here.
+    """
+    sections = []
+    if "confusion" in names:
+        sections.append(
+            Section(
+                f"Confusion matrices (seed {first_seed})",
+                (Figure("figures/confusion.png", "confusion"),),
+            )
+        )
+    prefix = "receptive_fields_"
+    for name in names:
+        if name.startswith(prefix):
+            label = name[len(prefix) :]
+            sections.append(
+                Section(f"Receptive fields: {label}", (Figure(f"figures/{name}.png", label),))
+            )
+    return sections
+
+
+def _energy_figure(rows, fig_dir: Path) -> str | None:
+    """Draw accuracy against energy, a row per cost table (compute only | with memory)."""
+    tables = figures.energy_tables_in(rows)
+    if not tables:
+        return None
+    fig, axes = plt.subplots(
+        len(tables), 2, figsize=(9.6, 3.6 * len(tables)), layout="constrained", squeeze=False
+    )
+    for (label, kinds), row_axes in zip(tables.items(), axes):
+        for memory, ax in zip((False, True), row_axes):
+            if ("energy_with_memory" if memory else "energy_compute_only") in kinds:
+                figures.plot_accuracy_vs_energy(rows, table=label, memory=memory, ax=ax)
+            else:
+                ax.set_axis_off()
+    figures.save(fig, fig_dir / "accuracy_vs_energy")
+    return "figures/accuracy_vs_energy.png"
 
 
 def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Path:
@@ -222,7 +592,7 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
         [s["arm"] for s in summary],
         chance=chance,
     )
-    ax.set_title(f"{task.name}: test accuracy", fontsize=9)
+    ax.set_title(f"{task.name}\ntest accuracy", fontsize=9)
     figures.save(ax.figure, fig_dir / "accuracy")
 
     first_seed = config.seeds[0]
@@ -245,55 +615,27 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
             figures.save(ax.figure, fig_dir / name)
             field_figures.append((spec.label, name))
 
-    table = format_table(
-        [dict(s, accuracy=_accuracy_cell(s)) for s in summary],
-        [
-            ("model", "model"),
-            ("arm", "arm"),
-            ("accuracy", "test accuracy"),
-            ("macro_f1_mean", "macro-F1"),
-            ("seeds", "seeds"),
-            ("fit_wall_time_s", "fit (s)"),
-            ("predict_time_per_example_s", "predict (s/example)"),
-            ("parameter_count", "parameters"),
-            ("activations_per_example", "spikes or activations / example"),
-            ("effective_macs_per_example", "MACs / example"),
-            ("effective_acs_per_example", "ACs / example"),
-        ],
-    )
+    models = {spec.label: spec.arm for spec in config.models}
+    tables = [get_table(name) for name in config.energy_tables]
+    n_operations = config.operations_examples or task.n_test
+    sections = [
+        findings_section(summary, rows),
+        results_section(summary, min(n_operations, task.n_test)),
+        accuracy_section(summary),
+        energy_section(rows, models, tables, figure=_energy_figure(rows, fig_dir)),
+        paired_section(rows, list(models), len(config.seeds), tables),
+        *figure_sections(["confusion", *(name for _, name in field_figures)], first_seed),
+    ]
     git = env["git"]
     lines = [
         f"# {config.name}",
         "",
-        f"Task **{task.name}**: {task.n_train} training and {task.n_test} test examples, "
-        f"{task.n_features} features (shape {task.shape}), {task.n_classes} classes. "
-        f"Source: {task.source}; sha256 `{task.sha256[:16]}…`.",
+        task_paragraph(task.describe()),
         f"Seeds: {', '.join(map(str, config.seeds))}. "
         f"Chance (majority class): {100 * chance:.1f} %.",
         "",
-        "## Results",
-        "",
-        table,
-        "",
-        "Accuracy: mean over seeds, ± the half-width of the 95 % t-interval (with 2+ seeds). "
-        "Times are wall clock on this machine; per-example costs are measured on the first "
-        f"{config.operations_examples or task.n_test} test examples: spikes counted in the "
-        "Brian2 run (repeated presentations included), non-zero hidden activations counted "
-        "by torch hooks. MACs are multiply-accumulates with a non-zero input; ACs are "
-        "accumulates triggered by spikes (synaptic events).",
-        "",
-        "![accuracy](figures/accuracy.png)",
-        "",
-        *_accuracy_section(summary),
-        *_energy_section(config, rows, evaluations),
-        *_paired_section(config, rows),
-        "## Confusion matrices (seed {})".format(first_seed),
-        "",
-        "![confusion](figures/confusion.png)",
-        "",
+        *(line for section in sections for line in markdown_section(section)),
     ]
-    for label, name in field_figures:
-        lines += [f"## Receptive fields: {label}", "", f"![{label}](figures/{name}.png)", ""]
     lines += [
         "## Provenance",
         "",

@@ -24,6 +24,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "environment",
+    "format_cell",
     "format_table",
     "replace_directory",
     "write_csv",
@@ -78,7 +79,13 @@ def write_tidy_csv(path: Path, rows: list[dict]) -> None:
     write_csv(path, rows, TIDY_COLUMNS)
 
 
-def _fmt(value) -> str:
+def format_cell(value) -> str:
+    """A table cell: floats with 3 significant digits, whole ones with thousands
+    separators, NaN as a dash; anything else as ``str``.
+
+    >>> format_cell(12000.0), format_cell(0.012345), format_cell(float("nan")), format_cell(3)
+    ('12,000', '0.0123', '–', '3')
+    """
     if not isinstance(value, float):
         return str(value)
     if math.isnan(value):
@@ -91,8 +98,7 @@ def _fmt(value) -> str:
 def format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     """A Markdown table of ``rows``; ``columns`` are (key, header) pairs.
 
-    Floats print with 3 significant digits (whole numbers with thousands separators),
-    NaN as a dash; anything else as ``str``.
+    Cells are formatted by :func:`format_cell` (3 significant digits, NaN as a dash).
 
     >>> print(format_table([{"model": "mlp", "n": 12000.0}], [("model", "model"), ("n", "n")]))
     | model | n |
@@ -101,7 +107,7 @@ def format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     """
     head = "| " + " | ".join(h for _, h in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(_fmt(r[k]) for k, _ in columns) + " |" for r in rows]
+    body = ["| " + " | ".join(format_cell(r[k]) for k, _ in columns) + " |" for r in rows]
     return "\n".join([head, rule, *body])
 
 

@@ -13,7 +13,8 @@ interval with the reason, identical results give p = 1.
 - :func:`holm`: Holm's (1979) step-down adjustment of a family of p-values.
 - :func:`paired_statistics`: every pair of models x every metric of a tidy results
   table, Holm-adjusted across the metrics of each pair: a list of dicts;
-  :func:`format_paired_statistics` renders it as Markdown.
+  :func:`paired_statistics_cells` formats it for a table (:data:`PAIRED_COLUMNS`) and
+  :func:`format_paired_statistics` renders that as Markdown.
 
 References
 ----------
@@ -52,12 +53,14 @@ from compare.results import format_table
 __all__ = [
     "INTERVAL_METHODS",
     "Interval",
+    "PAIRED_COLUMNS",
     "PairedTest",
     "confidence_interval",
     "format_p",
     "format_paired_statistics",
     "holm",
     "paired_statistics",
+    "paired_statistics_cells",
     "paired_test",
 ]
 
@@ -416,9 +419,30 @@ def format_p(p: float) -> str:
     return f"{p:.2g}"
 
 
-def format_paired_statistics(table: Sequence[dict]) -> str:
-    """Markdown table of :func:`paired_statistics`' rows (p-values with Holm's in brackets)."""
-    cells = [
+PAIRED_COLUMNS = (
+    ("model_a", "A"),
+    ("model_b", "B"),
+    ("metric", "metric (unit)"),
+    ("n", "seeds"),
+    ("mean_a", "mean A"),
+    ("mean_b", "mean B"),
+    ("difference", "A − B"),
+    ("cohens_dz", "d_z"),
+    ("t", "paired t p (Holm)"),
+    ("wilcoxon", "Wilcoxon p (Holm)"),
+    ("note", "note"),
+)
+"""(key, header) of the columns of a paired-statistics table (:func:`paired_statistics_cells`)."""
+
+
+def paired_statistics_cells(table: Sequence[dict]) -> list[dict]:
+    """:func:`paired_statistics`' rows with the cells of :data:`PAIRED_COLUMNS`.
+
+    p-values are formatted by :func:`format_p`, each with its Holm-adjusted value in
+    brackets; ``metric`` carries its unit; numbers stay numbers (for
+    :func:`compare.results.format_cell`).
+    """
+    return [
         dict(
             row,
             difference=row["mean_difference"],
@@ -430,19 +454,8 @@ def format_paired_statistics(table: Sequence[dict]) -> str:
         )
         for row in table
     ]
-    return format_table(
-        cells,
-        [
-            ("model_a", "A"),
-            ("model_b", "B"),
-            ("metric", "metric (unit)"),
-            ("n", "seeds"),
-            ("mean_a", "mean A"),
-            ("mean_b", "mean B"),
-            ("difference", "A − B"),
-            ("cohens_dz", "d_z"),
-            ("t", "paired t p (Holm)"),
-            ("wilcoxon", "Wilcoxon p (Holm)"),
-            ("note", "note"),
-        ],
-    )
+
+
+def format_paired_statistics(table: Sequence[dict]) -> str:
+    """Markdown table of :func:`paired_statistics`' rows (p-values with Holm's in brackets)."""
+    return format_table(paired_statistics_cells(table), list(PAIRED_COLUMNS))

@@ -1,6 +1,7 @@
 """compare.energy: cost tables, energy estimates by hand, the break-even spike count."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -8,12 +9,14 @@ from compare.energy import (
     HOROWITZ_45NM_FP32,
     PJ,
     TABLES,
+    CostTable,
     MissingCostError,
     break_even_spikes_per_synapse,
     energy_metric,
     estimate_energy,
     get_table,
     missing_costs,
+    parse_energy_metric,
 )
 
 # 1000 parameters = 4000 bytes at fp32 and 1000 at int8: both in Horowitz's 8 KB class,
@@ -206,3 +209,17 @@ def test_break_even_closed_forms_and_limits():
         break_even_spikes_per_synapse("horowitz-45nm-fp32", fan_in=10, memory=True)
     with pytest.raises(ValueError, match="fan_in must be a positive integer, got 0"):
         break_even_spikes_per_synapse("horowitz-45nm-fp32", fan_in=0)
+
+
+def test_tables_come_back_from_their_json_and_metric_names_from_energy_metric():
+    """energy_tables.json and the metric names are read back by the reports."""
+    for table in TABLES.values():
+        assert CostTable.from_dict(json.loads(json.dumps(table.to_dict()))) == table
+        for memory in (False, True):
+            assert parse_energy_metric(energy_metric(table, memory=memory)) == (
+                table.label,
+                memory,
+            )
+    assert parse_energy_metric("energy_compute_only") is None
+    with pytest.raises(ValueError, match=r"unknown fields \['joules'\]"):
+        CostTable.from_dict({**HOROWITZ_45NM_FP32.to_dict(), "joules": 1})
