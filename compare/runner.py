@@ -358,9 +358,14 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
         If the data here is not the data the job was planned with (another digest),
         or a cost table here has another version; and whatever the model raises.
     """
+    import brian2
+
     from compare.metrics import evaluate
     from spiking.backend import cache_root
 
+    # Ctrl-C must abandon a job, never let it record a simulation cut short: Brian2's
+    # default (runtime mode) is to stop a running network early and carry on.
+    brian2.prefs.core.stop_on_keyboard_interrupt = False
     started = time.time()
     task = load_task_table(config["task"])
     if task.sha256 != config["task"]["sha256"]:
@@ -603,24 +608,53 @@ def _run_in_process(pending, store, bar, verbose):
         bar.update(1)
 
 
-def _dask_client(n_workers: int, scheduler: str | None):
-    from distributed import Client, LocalCluster
+def _prepare_worker() -> None:
+    """Import Brian2 in a Dask worker's main thread (see :func:`_dask_client`)."""
+    import brian2
 
+    brian2.prefs.core.stop_on_keyboard_interrupt = False
+
+
+def _dask_client(n_workers: int, scheduler: str | None):
+    """A client of ``scheduler``, or of a new LocalCluster of ``n_workers`` processes.
+
+    Importing Brian2 installs a SIGINT handler, which Python allows only in a
+    process's main thread, while Dask runs tasks in other threads: a worker plugin
+    imports it in each worker's main thread first (and in workers that join later).
+    """
+    from distributed import Client, LocalCluster, WorkerPlugin
+
+    class PrepareWorker(WorkerPlugin):
+        name = "spikearena-prepare-worker"
+
+        def setup(self, worker):
+            _prepare_worker()
+
+    cluster = None
     if scheduler is not None:
         try:
-            return Client(scheduler, timeout="30s"), None
+            client = Client(scheduler, timeout="30s")
         except (OSError, TimeoutError) as err:
             raise ConnectionError(
                 f"cannot reach the Dask scheduler at {scheduler}: {err}"
             ) from None
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    return Client(cluster), cluster
+    else:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    try:
+        client.register_plugin(PrepareWorker())
+    except BaseException:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+        raise
+    return client, cluster
 
 
 def _run_on_dask(pending, store, bar, n_workers, scheduler):
