@@ -104,6 +104,7 @@ import logging
 import math
 import os
 import shutil
+import signal
 import socket
 import time
 import uuid
@@ -608,11 +609,18 @@ def _run_in_process(pending, store, bar, verbose):
         bar.update(1)
 
 
-def _prepare_worker() -> None:
-    """Import Brian2 in a Dask worker's main thread (see :func:`_dask_client`)."""
+def _prepare_worker(ignore_sigint: bool) -> None:
+    """Import Brian2 in a Dask worker's main thread (see :func:`_dask_client`).
+
+    ``ignore_sigint`` for the workers of this run's own LocalCluster: Ctrl-C in a
+    terminal reaches them too, but it is the main process that handles it (it cancels
+    the jobs and closes the cluster); ignored here, it prints no worker tracebacks.
+    """
     import brian2
 
     brian2.prefs.core.stop_on_keyboard_interrupt = False
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # after Brian2 has installed its own
 
 
 def _dask_client(n_workers: int, scheduler: str | None):
@@ -627,8 +635,11 @@ def _dask_client(n_workers: int, scheduler: str | None):
     class PrepareWorker(WorkerPlugin):
         name = "spikearena-prepare-worker"
 
+        def __init__(self, ignore_sigint: bool):
+            self.ignore_sigint = ignore_sigint
+
         def setup(self, worker):
-            _prepare_worker()
+            _prepare_worker(self.ignore_sigint)
 
     cluster = None
     if scheduler is not None:
@@ -648,7 +659,7 @@ def _dask_client(n_workers: int, scheduler: str | None):
         )
         client = Client(cluster)
     try:
-        client.register_plugin(PrepareWorker())
+        client.register_plugin(PrepareWorker(ignore_sigint=cluster is not None))
     except BaseException:
         client.close()
         if cluster is not None:
