@@ -321,6 +321,9 @@ def main(argv=None) -> int:
     except UsageError as err:
         print(f"spikearena: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `spikearena run X.toml --dry-run | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt as err:
         message = str(err) or "interrupted; earlier results were left as they were"
         print(f"spikearena: {message}", file=sys.stderr)

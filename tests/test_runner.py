@@ -21,7 +21,7 @@ from compare.runner import (
     plan_spec,
     run_spec,
 )
-from compare.spec import load_spec
+from compare.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "experiments" / "specs" / "tiny_digits.toml"
@@ -459,3 +459,22 @@ def test_list_shows_experiments_specs_models_tasks_and_cost_tables(capsys):
         "loihi-2018@1",
     ):
         assert expected in printed, expected
+
+
+@pytest.mark.slow
+def test_spiking_jobs_on_two_dask_workers_match_the_in_process_run(tmp_path):
+    """Two worker processes build or reuse the same compiled network at the same time,
+    each in its own private copy (spiking.backend): the same results as in this process."""
+    spec = parse_spec(
+        'name = "dc"\nseeds = [0, 1]\noperations_examples = 20\n'
+        '[task]\nname = "digits"\nn_train = 100\nn_test = 50\n'
+        '[models.dc]\nkind = "diehl-cook"\nparams = { n_excitatory = 20 }\n'
+    )
+    here = run_spec(spec, tmp_path / "here", progress=False)
+    there = run_spec(spec, tmp_path / "there", jobs=2, progress=False)
+    assert here.computed == there.computed and len(here.computed) == 2
+    assert _measured(_rows(tmp_path / "there" / "results.csv")) == _measured(
+        _rows(tmp_path / "here" / "results.csv")
+    )
+    envs = [json.loads(p.read_text()) for p in (tmp_path / "there").glob("jobs/*/environment.json")]
+    assert all(e["dask_worker"] and e["spiking_backend"] == "standalone" for e in envs)
