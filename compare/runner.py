@@ -904,8 +904,8 @@ def run_spec(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     store = ResultsStore(output_dir or Path("results") / spec.name)
+    plan = plan_spec(spec)  # loads the data first: a missing data set writes nothing
     store.prepare()
-    plan = plan_spec(spec)
     with store.lock():
         discarded = store.clean()
         if fresh:

@@ -296,6 +296,43 @@ def test_set_flags_parse_toml_values_and_bare_words():
     assert parse_override('description="a = b"') == (("description",), "a = b")
 
 
+def _random_value(rng: random.Random, depth: int = 0):
+    kind = rng.choice(["int", "float", "str", "bool"] + (["list", "table"] if depth < 2 else []))
+    if kind == "int":
+        return rng.randint(-(10**6), 10**6)
+    if kind == "float":
+        return rng.choice([0.5, -2.25, 1e-5, 3.0e8, rng.random()])
+    if kind == "str":
+        return "".join(rng.choice("ab =[]{},.'\"\\é#") for _ in range(rng.randint(0, 6)))
+    if kind == "bool":
+        return rng.random() < 0.5
+    if kind == "list":
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return {f"k{i}": _random_value(rng, depth + 1) for i in range(rng.randint(0, 3))}
+
+
+def _toml(value) -> str:
+    """A TOML literal of ``value`` (JSON's strings and numbers are TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
+def test_set_values_round_trip():
+    """Property-style, over 300 random values: a TOML literal comes back as written."""
+    rng = random.Random(1)
+    for _ in range(300):
+        value = _random_value(rng)
+        assert parse_override(f"models.m.params.x={_toml(value)}") == (
+            ("models", "m", "params", "x"),
+            value,
+        )
+
+
 @pytest.mark.parametrize(
     ("flag", "expected"),
     [
