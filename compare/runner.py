@@ -81,7 +81,9 @@ existing Dask cluster; its workers need spikearena installed and the task's data
 job checks the data's digest), and this process must be able to load the task too (it
 fixes the job ids from the data's digest). Workers only compute: each job's rows and
 artefacts come back to this process, which alone writes the results directory, so
-workers on other machines need no shared file system.
+workers on other machines need no shared file system. A process runs one job at a
+time (:func:`execute_job`): a worker with several threads runs its jobs one after
+another, so start cluster workers with ``--nthreads 1``.
 
 Brian2 build directories: each worker is a process of its own, and
 :mod:`spiking.backend` already gives every process a private copy of each compiled
@@ -106,6 +108,7 @@ import os
 import shutil
 import signal
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -347,11 +350,21 @@ def _worker_address() -> str | None:
         return None
 
 
+_ONE_JOB_AT_A_TIME = threading.Lock()
+
+
 def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
     """Run one job (fit, predict, operations, energy) and return what it measured.
 
     Runs wherever it is called: in the main process or on a Dask worker. Touches no
     results directory. ``verbose`` shows a spiking model's own progress bars.
+
+    One process runs one job at a time: fits use process-wide state (the torch
+    estimators draw their initial weights from torch's global generator, in
+    ``fork_rng``; Brian2 has one active device), so two jobs in threads of one process
+    would change each other's results. A Dask worker with several threads therefore
+    runs its jobs one after another: start workers with one thread each
+    (``dask worker --nthreads 1 --nworkers N``), as ``--jobs N`` does.
 
     Raises
     ------
@@ -359,6 +372,11 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
         If the data here is not the data the job was planned with (another digest),
         or a cost table here has another version; and whatever the model raises.
     """
+    with _ONE_JOB_AT_A_TIME:
+        return _execute_job(config, verbose)
+
+
+def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
     from compare.metrics import evaluate

@@ -395,10 +395,35 @@ def test_sigkill_while_writing_a_job_leaves_no_directory_taken_as_finished(refer
 # --------------------------------------------------------------------------- Dask
 
 
-def test_a_local_dask_cluster_gives_the_same_results(reference, tmp_path):
+def test_an_existing_dask_cluster_gives_the_same_results(reference, tmp_path):
+    """--scheduler ADDR: here a cluster whose two workers are threads of this process
+    (quick to start); the next test runs worker processes."""
+    import logging
+
+    from distributed import LocalCluster
+
     out = tmp_path / "tiny"
-    result = run_spec(load_spec(TINY), out, jobs=2, progress=False)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        result = run_spec(load_spec(TINY), out, scheduler=cluster.scheduler_address, progress=False)
+        workers = set(cluster.scheduler_info["workers"])
     assert len(result.computed) == 6
+    assert _measured(_rows(out / "results.csv")) == _measured(_rows(reference[0] / "results.csv"))
+    envs = [json.loads(p.read_text()) for p in out.glob("jobs/*/environment.json")]
+    assert {e["dask_worker"] for e in envs} <= workers and len(envs) == 6
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_of_two_processes_gives_the_same_results(reference, tmp_path, capsys):
+    out = tmp_path / "tiny"
+    command = ["run", str(TINY), "--jobs", "2", "--out", str(out), "--no-progress"]
+    assert cli_main(command) == 0
+    assert "6 jobs: 6 computed, 0 already finished" in capsys.readouterr().out
     assert _measured(_rows(out / "results.csv")) == _measured(_rows(reference[0] / "results.csv"))
     envs = [json.loads(p.read_text()) for p in out.glob("jobs/*/environment.json")]
     assert all(e["dask_worker"] for e in envs)  # ran on the workers ...
