@@ -1,8 +1,19 @@
 """The ``spikearena`` command line (also ``python -m compare``).
 
-spikearena list                  the experiments there are, one line each
-spikearena run NAME [ARGS...]    run experiments/NAME.py; ARGS go to the script
-                                 (e.g. ``spikearena run quickstart --quick``)
+spikearena list                      the experiments, specs, model kinds, tasks, cost tables
+spikearena run NAME [ARGS...]        run experiments/NAME.py; ARGS go to the script
+                                     (e.g. ``spikearena run quickstart --quick``)
+spikearena run SPEC.toml [OPTIONS]   run an experiment spec through compare.runner:
+                                     ``--set KEY=VALUE`` (repeatable), ``--jobs N`` or
+                                     ``--scheduler ADDR``, ``--out DIR``, ``--fresh``,
+                                     ``--dry-run``, ``--no-progress``
+
+A SPEC.toml that is not a file is looked for in ``experiments/specs/``.
+
+Exit status: 0 on success; 2 for a usage error (unknown experiment or spec, a mistake
+in a spec or a ``--set`` flag, bad options), printed as one line; 1 when a run fails
+(a job raised, the results directory is in use, data is missing), also one line
+(``SPIKEARENA_DEBUG=1`` shows the traceback); 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -12,13 +23,21 @@ import ast
 import importlib.util
 import os
 import sys
+import tomllib
 from pathlib import Path
 
-__all__ = ["experiment_dirs", "find_experiment", "main"]
+__all__ = ["experiment_dirs", "find_experiment", "find_spec", "main"]
 
 
 class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are :class:`UsageError` (one line, exit status 2)."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def experiment_dirs() -> list[Path]:
@@ -37,6 +56,14 @@ def _scripts() -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+def _specs() -> dict[str, Path]:
+    found = {}
+    for d in reversed(experiment_dirs()):
+        for path in sorted((d / "specs").glob("*.toml")):
+            found[path.name] = path
+    return dict(sorted(found.items()))
+
+
 def find_experiment(name: str) -> Path:
     """Path of experiments/<name>.py; a UsageError listing the known ones if absent."""
     scripts = _scripts()
@@ -49,12 +76,35 @@ def find_experiment(name: str) -> Path:
     return scripts[name]
 
 
+def find_spec(name: str) -> Path:
+    """The spec file ``name``, or ``experiments/specs/<name>``; a UsageError if neither."""
+    if Path(name).is_file():
+        return Path(name)
+    specs = _specs()
+    if Path(name).name in specs and Path(name).parent == Path("."):
+        return specs[Path(name).name]
+    known = ", ".join(specs) or "none"
+    raise UsageError(f"no spec file {name}; specs in experiments/specs/: {known}")
+
+
 def _summary_line(path: Path) -> str:
     try:
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
     except (OSError, SyntaxError):
         doc = None
     return (doc or "(no description)").strip().splitlines()[0]
+
+
+def _spec_description(path: Path) -> str:
+    try:
+        description = tomllib.loads(path.read_text(encoding="utf-8")).get("description")
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        return f"(unreadable: {err})"
+    return str(description or "(no description)").strip().splitlines()[0]
+
+
+def _first_line(obj) -> str:
+    return (obj.__doc__ or "(no description)").strip().splitlines()[0]
 
 
 def _run(name: str, args: list[str]) -> int:
@@ -67,44 +117,225 @@ def _run(name: str, args: list[str]) -> int:
     return int(module.main(args) or 0)
 
 
+def _list() -> int:
+    from compare.energy import TABLES
+    from compare.models import MODELS, ModelSpec, build_model
+    from compare.tasks import TASKS
+
+    sections = []
+    scripts = _scripts()
+    sections.append(
+        (
+            "experiments (spikearena run NAME)",
+            [(name, _summary_line(path)) for name, path in scripts.items()],
+        )
+    )
+    sections.append(
+        (
+            "specs (spikearena run SPEC.toml)",
+            [(name, _spec_description(path)) for name, path in _specs().items()],
+        )
+    )
+    models = []
+    for kind, (arm, _) in sorted(MODELS.items()):
+        estimator = type(build_model(ModelSpec(kind, kind), random_state=0))
+        models.append((kind, f"{arm}: {estimator.__name__}. {_first_line(estimator)}"))
+    sections.append(("model kinds (kind = ... in a spec)", models))
+    sections.append(
+        (
+            "tasks ([task] name = ... in a spec)",
+            [(name, _first_line(loader)) for name, loader in sorted(TASKS.items())],
+        )
+    )
+    sections.append(
+        (
+            "cost tables (energy_tables = [...] in a spec)",
+            [(t.label, t.description) for t in TABLES.values()],
+        )
+    )
+    for title, entries in sections:
+        print(f"{title}:")
+        width = max((len(name) for name, _ in entries), default=0)
+        for name, line in entries:
+            print(f"  {name:<{width}}  {line}")
+        if not entries:
+            print("  (none found: run from the project directory)")
+    return 0
+
+
+def _spec_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spikearena run SPEC.toml",
+        description=(
+            "Run an experiment spec: every model x seed x sweep point is a job; finished "
+            "jobs are kept under OUT/jobs/ and never recomputed, so a rerun after Ctrl-C "
+            "or a failure resumes. Results: OUT/results.csv (tidy), summary.csv, report.md."
+        ),
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field of the spec (dotted key, TOML value), e.g. --set seeds=[0,1,2] "
+        "--set task.n_train=1000; repeatable",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="1 (default): run the jobs in this process; N > 1: on a local Dask cluster of "
+        "N single-threaded worker processes",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run the jobs on an existing Dask cluster, e.g. tcp://host:8786",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="results directory (default results/NAME)"
+    )
+    parser.add_argument("--fresh", action="store_true", help="recompute this spec's finished jobs")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list the jobs and which are finished; run nothing"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _run_spec(name: str, args: list[str]) -> int:
+    from compare.results import format_table
+    from compare.runner import ResultsStore, format_summary, plan_spec, run_spec
+    from compare.spec import SpecError, load_spec
+
+    ns = _spec_parser().parse_args(args)
+    path = find_spec(name)
+    try:
+        spec = load_spec(path, ns.overrides)
+    except SpecError as err:
+        raise UsageError(str(err)) from None
+    out = ns.out or Path("results") / spec.name
+    if ns.dry_run:
+        plan = plan_spec(spec)
+        store = ResultsStore(out)
+        done = sum(store.is_done(job.id) for job in plan.jobs)
+        print(f"{spec.name}: {len(plan.points)} point(s), {len(plan.jobs)} jobs, {done} finished")
+        for job in plan.jobs:
+            state = "done" if store.is_done(job.id) else "todo"
+            print(f"  {job.id}  {state}  {job.describe()}")
+        return 0
+    result = run_spec(
+        spec,
+        out,
+        jobs=ns.jobs,
+        scheduler=ns.scheduler,
+        progress=not ns.no_progress,
+        fresh=ns.fresh,
+    )
+    sweeps = [(path, path.rsplit(".", 1)[-1]) for path in spec.sweeps]
+    print()
+    print(
+        format_table(
+            format_summary(result),
+            [
+                ("model", "model"),
+                ("arm", "arm"),
+                *sweeps,
+                ("accuracy", "test accuracy"),
+                ("fit_wall_time_s", "fit (s)"),
+                ("parameter_count", "parameters"),
+            ],
+        )
+    )
+    print(
+        f"\n{len(result.plan.jobs)} jobs: {len(result.computed)} computed, "
+        f"{len(result.reused)} already finished"
+        + (f", {len(result.discarded)} partial discarded" if result.discarded else "")
+    )
+    if len(result.commits) > 1:
+        print(f"note: the jobs ran at different git commits: {', '.join(result.commits)}")
+    print(f"results: {result.output_dir / 'results.csv'}")
+    print(f"report: {result.output_dir / 'report.md'}")
+    return 0
+
+
+def _one_line(err: BaseException) -> str:
+    parts = [str(err).strip() or type(err).__name__, *getattr(err, "__notes__", [])]
+    return " ".join(" ".join(parts).split())
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spikearena",
         description=(
             "Compare a Brian2 spiking network trained with STDP and an equivalent PyTorch "
             "network trained with backprop, on the same tasks, measured the same way."
         ),
-        epilog="Each experiment is a script in experiments/; results go to results/<name>/.",
+        epilog=(
+            "Experiments are scripts in experiments/ or specs (TOML) in experiments/specs/; "
+            "results go to results/<name>/."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list the experiments")
+    sub.add_parser(
+        "list",
+        help="list the experiments, specs, model kinds, tasks and cost tables",
+        description="List the experiments, specs, model kinds, tasks and cost tables.",
+    )
     run = sub.add_parser(
         "run",
-        help="run an experiment; further arguments go to its script (try NAME --help)",
+        help="run an experiment script or a spec (try NAME --help or SPEC.toml --help)",
+        description=(
+            "Run experiments/NAME.py (further arguments go to the script; try NAME --help) "
+            "or a spec, SPEC.toml (try SPEC.toml --help)."
+        ),
     )
-    run.add_argument("name", help="experiment name (a script in experiments/) or a path to one")
-    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the experiment script")
-    ns = parser.parse_args(argv)
+    run.add_argument(
+        "name", help="experiment name (a script in experiments/), a path to one, or a .toml spec"
+    )
+    run.add_argument(
+        "args", nargs=argparse.REMAINDER, help="arguments for the script or the spec run"
+    )
+    spec_run = False
     try:
+        ns = parser.parse_args(argv)
         if ns.command == "list":
-            scripts = _scripts()
-            if not scripts:
-                raise UsageError("no experiments found (run from the project directory)")
-            width = max(map(len, scripts))
-            for name, path in scripts.items():
-                print(f"{name:<{width}}  {_summary_line(path)}")
-            return 0
+            return _list()
+        if ns.name.endswith(".toml"):
+            spec_run = True
+            return _run_spec(ns.name, ns.args)
         return _run(ns.name, ns.args)
     except UsageError as err:
         print(f"spikearena: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("spikearena: interrupted; earlier results were left as they were", file=sys.stderr)
+    except BrokenPipeError:  # e.g. `spikearena run X.toml --dry-run | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt as err:
+        message = str(err) or "interrupted; earlier results were left as they were"
+        print(f"spikearena: {message}", file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as err:
+    except Exception as err:
         if os.environ.get("SPIKEARENA_DEBUG"):
             raise
+        usage = (ValueError, FileNotFoundError, NotADirectoryError, PermissionError)
+        if not spec_run and not isinstance(err, usage):
+            raise
         print(
-            f"spikearena: error: {err} (set SPIKEARENA_DEBUG=1 for the traceback)", file=sys.stderr
+            f"spikearena: error: {_one_line(err)} (set SPIKEARENA_DEBUG=1 for the traceback)",
+            file=sys.stderr,
         )
-        return 2
+        return 1 if spec_run else 2

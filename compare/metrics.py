@@ -63,6 +63,12 @@ class Evaluation:
     """:func:`compare.energy.estimate_energy` breakdowns, compute-only then with memory,
     for every cost table that could price the model."""
 
+    @property
+    def weights(self) -> np.ndarray | None:
+        """The fitted model's learned input weights (``weights_``), None where it has none."""
+        weights = getattr(self.model, "weights_", None)
+        return None if weights is None else np.asarray(weights)
+
 
 def macro_f1(confusion: np.ndarray) -> float:
     """Unweighted mean over classes of the F1 score, from a confusion matrix.

@@ -13,11 +13,13 @@ intervals (:func:`accuracy_section`, :mod:`compare.stats`); energy per inference
 each cost table, compute-only and with memory (:func:`energy_section`,
 :mod:`compare.energy`); paired statistics between models when there are 2 or more
 seeds (:func:`paired_section`); confusion matrices, receptive fields
-(:func:`figure_sections`); provenance.
+(:func:`figure_sections`); provenance (:func:`write_report`, one per sweep
+point). A spec with sweeps also gets an overview over its points (:func:`write_overview`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -49,6 +51,7 @@ __all__ = [
     "paired_section",
     "results_section",
     "task_paragraph",
+    "write_overview",
     "write_report",
 ]
 
@@ -576,11 +579,38 @@ def _energy_figure(rows, fig_dir: Path) -> str | None:
     return "figures/accuracy_vs_energy.png"
 
 
+def _provenance(env) -> list[str]:
+    git = env["git"]
+    current = git["commit"] + ("+dirty" if git.get("dirty") else "")
+    lines = [
+        f"- git commit `{git['commit']}`" + (" (uncommitted changes)" if git.get("dirty") else "")
+    ]
+    commits = env.get("job_commits") or [current]
+    if commits != [current]:
+        lines.append(
+            "- **the jobs ran at " + ", ".join(f"`{c}`" for c in commits) + "**, not all at "
+            "the current commit: finished jobs are reused across commits (`--fresh` "
+            "recomputes them)"
+        )
+    return lines + [
+        f"- Brian2: spiking models ran in {env.get('spiking_backend', 'an unrecorded')} mode "
+        "(`standalone`: compiled C++, `spiking/backend.py`); runtime device "
+        f"{env['brian2_device']}, code generation target {env['brian2_codegen_target']}",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
+        f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
+    ]
+
+
 def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Path:
     """Draw the figures and write ``report.md`` in ``out``; return the report's path.
 
-    ``summary`` is one dict per model, ``evaluations`` maps (label, seed) to
-    :class:`compare.metrics.Evaluation`, ``rows`` are the tidy results rows.
+    ``config`` is the :class:`compare.experiment.ExperimentConfig` of one point,
+    ``summary`` one dict per model (:func:`compare.runner.summarise`), ``evaluations``
+    maps (label, seed) to an object with ``confusion``, ``energy`` (the
+    :func:`compare.energy.estimate_energy` breakdowns) and ``weights`` (learned input
+    weights or None): a :class:`compare.metrics.Evaluation` or a
+    :class:`compare.runner.JobRecord`. ``rows`` are the tidy results rows and ``env``
+    :func:`compare.results.environment`, with ``job_commits`` where jobs were reused.
     """
     fig_dir = out / "figures"
     chance = float(np.max(np.bincount(task.y_test)) / task.n_test)
@@ -606,8 +636,7 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
 
     field_figures = []
     for spec in config.models:
-        model = evaluations[spec.label, first_seed].model
-        weights = getattr(model, "weights_", None)
+        weights = evaluations[spec.label, first_seed].weights
         if weights is not None and np.ndim(weights) == 2 and weights.shape[0] == task.n_features:
             ax = figures.plot_receptive_fields(weights, task.shape)
             ax.set_title(f"{spec.label}: learned input weights (seed {first_seed})", fontsize=9)
@@ -626,7 +655,6 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
         paired_section(rows, list(models), len(config.seeds), tables),
         *figure_sections(["confusion", *(name for _, name in field_figures)], first_seed),
     ]
-    git = env["git"]
     lines = [
         f"# {config.name}",
         "",
@@ -639,18 +667,79 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
     lines += [
         "## Provenance",
         "",
-        f"- git commit `{git['commit']}`" + (" (uncommitted changes)" if git.get("dirty") else ""),
-        f"- Brian2: spiking models ran in {env.get('spiking_backend', 'an unrecorded')} mode "
-        "(`standalone`: compiled C++, `spiking/backend.py`); runtime device "
-        f"{env['brian2_device']}, code generation target {env['brian2_codegen_target']}",
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
-        f"- machine: {env['platform']}, {env['cpu_count']} CPUs",
-        "- files: `results.csv` (tidy: one row per model x task x seed x metric), `summary.csv`, "
-        "`config.json` (resolved config), `environment.json`, `task.json`, "
-        "`energy_tables.json` (the cost tables used), `artifacts/` (per model and seed: "
-        "confusion matrix, learned state, energy breakdowns)",
+        *_provenance(env),
+        "- files: `results.csv` (tidy: one row per job x metric, with unit and the job's id), "
+        "`summary.csv`, `spec.json` (the resolved spec), `environment.json`, `task.json`, "
+        "`energy_tables.json` (the cost tables used), `jobs/<id>/` (per model and seed: "
+        "config, metrics, environment, and in `artifacts/` the confusion matrix, learned "
+        "state and energy breakdowns)",
         "",
     ]
     path = out / "report.md"
     atomic_write_text(path, "\n".join(lines))
     return path
+
+
+def write_overview(out: Path, spec, points, env) -> Path:
+    """Write the ``report.md`` of a spec with sweeps: one table over all points.
+
+    ``points`` pairs each :class:`compare.runner.PlannedPoint` with its summary rows;
+    each point's own report (:func:`write_report`) is in ``points/<slug>/``.
+    """
+    sweeps = list(spec.sweeps)
+    rows = []
+    for point, summary in points:
+        for s in summary:
+            cells = {p: _value_cell(point.values[p]) for p in sweeps}
+            link = f"[{point.slug}](points/{point.slug}/report.md)"
+            rows.append({**s, **cells, "point": link, "accuracy": _accuracy_cell(s)})
+    table = format_table(
+        rows,
+        [
+            ("point", "point"),
+            *[(p, f"`{p}`") for p in sweeps],
+            ("model", "model"),
+            ("arm", "arm"),
+            ("accuracy", "test accuracy"),
+            ("macro_f1_mean", "macro-F1"),
+            ("seeds", "seeds"),
+            ("fit_wall_time_s", "fit (s)"),
+            ("parameter_count", "parameters"),
+            ("activations_per_example", "spikes or activations / example"),
+        ],
+    )
+    first = points[0][0].task
+    lines = [
+        f"# {spec.name}",
+        "",
+        *([spec.description, ""] if spec.description else []),
+        f"Task **{spec.task.name}** ({first.source}; sha256 `{first.sha256[:16]}…`), "
+        f"seeds {', '.join(map(str, spec.seeds))}. {len(points)} sweep points: "
+        + "; ".join(f"`{p}` in {_value_cell(list(v))}" for p, v in spec.sweeps.items())
+        + " (every combination).",
+        "",
+        "## Results per point",
+        "",
+        table,
+        "",
+        "Accuracy: mean over seeds ± the half-width of the 95 % t-interval (with 2+ seeds). "
+        "Each point's report holds its intervals, energy estimates, paired statistics, "
+        "confusion matrices and figures.",
+        "",
+        "## Provenance",
+        "",
+        *_provenance(env),
+        "- files: `results.csv` (tidy: one row per job x metric, one column per sweep path: "
+        "the value where the sweep applies to the job's model), `summary.csv` (one row per "
+        "point x model), `spec.json` (the resolved spec), `environment.json`, "
+        "`energy_tables.json`, `points/<point>/` (report, summary, figures, task), "
+        "`jobs/<id>/` (config, metrics, environment, artifacts)",
+        "",
+    ]
+    path = out / "report.md"
+    atomic_write_text(path, "\n".join(lines))
+    return path
+
+
+def _value_cell(value) -> str:
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)

@@ -29,6 +29,7 @@ __all__ = [
     "replace_directory",
     "write_csv",
     "write_json",
+    "write_parquet",
     "write_tidy_csv",
 ]
 
@@ -36,11 +37,22 @@ TIDY_COLUMNS = ("experiment", "task", "model", "arm", "kind", "seed", "metric", 
 """Columns of the tidy results table: one row per model x task x seed x metric."""
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+"""Mode of written files: what ``open`` would give (mkstemp's files are private, 0600)."""
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never a part."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -72,6 +84,30 @@ def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...] | list[str]
             raise ValueError(f"row lacks columns {sorted(missing)}: {row}")
         writer.writerow({k: row[k] for k in columns})
     atomic_write_text(path, buf.getvalue())
+
+
+def write_parquet(path: Path, rows: list[dict], columns: tuple[str, ...] | list[str]) -> bool:
+    """Atomically write ``rows`` as Parquet where pyarrow is installed; whether it was.
+
+    A column whose values mix types (a sweep over ``[1, "a"]``) is written as text;
+    None is a missing value.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return False
+    data = {}
+    for column in columns:
+        values = [row[column] for row in rows]
+        kinds = {type(v) for v in values if v is not None}
+        if len(kinds - {int, float}) > 0 and len(kinds) > 1:
+            values = [None if v is None else str(v) for v in values]
+        data[column] = values
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.table(data), buffer)
+    atomic_write_bytes(path, buffer.getvalue().to_pybytes())
+    return True
 
 
 def write_tidy_csv(path: Path, rows: list[dict]) -> None:

@@ -7,7 +7,9 @@ Both networks have 64 inputs, 100 hidden units (excitatory neurons) and 10 class
 The data is scikit-learn's digits (ships with scikit-learn: nothing to download).
 
 Run ``python experiments/quickstart.py`` (or ``spikearena run quickstart``);
-``--quick`` is a smoke-size run. Results go to ``results/quickstart/``.
+``--quick`` is a smoke-size run. Results go to ``results/quickstart/``; each model is
+a job of :mod:`compare.runner`, so a second run reuses the finished ones (``--fresh``
+computes them again).
 """
 
 from __future__ import annotations
@@ -47,9 +49,14 @@ def main(argv=None) -> int:
         "--out", type=Path, default=None, help="results directory (default results/quickstart)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--fresh", action="store_true", help="recompute the models instead of reusing finished runs"
+    )
     args = parser.parse_args(argv)
 
-    result = run_experiment(config(args.quick), args.out, progress=not args.no_progress)
+    result = run_experiment(
+        config(args.quick), args.out, progress=not args.no_progress, fresh=args.fresh
+    )
     rows = [dict(s, accuracy=f"{100 * s['accuracy_mean']:.1f} %") for s in result.summary]
     print(f"\n{result.task.name}: {result.task.n_train} train / {result.task.n_test} test examples")
     print(

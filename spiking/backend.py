@@ -16,9 +16,11 @@ same insertions in the same order, without a 64-bit division per synapse.
 Builds are cached on disk by a key (a hash of the model and its shape, see
 :func:`build_key`) under :func:`cache_root`: the first process to compile a key
 publishes its finished build as ``<key>/template`` (by an atomic rename); every
-process then works in a private copy, ``<key>/proc-<pid>-<n>``, so parallel workers
-never share a directory, and make finds the copied objects up to date (a reuse costs
-seconds, a fresh compile tens of seconds). Private copies are removed at exit.
+process then works in a private copy, ``<key>/proc-<host>-<pid>-<n>``, so parallel
+workers never share a directory (the host name keeps apart the processes of machines
+that share the cache on a network file system), and make finds the copied objects up
+to date (a reuse costs seconds, a fresh compile tens of seconds). Private copies are
+removed at exit.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import warnings
@@ -145,6 +149,7 @@ _WRITE_PEAK_RSS = f"""
 """
 
 _PRIVATE_DIRS: set[Path] = set()
+_HOST = re.sub(r"[^A-Za-z0-9_.-]", "_", socket.gethostname())
 _COUNTER = itertools.count()
 
 
@@ -251,7 +256,7 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
     if key in _BUILDS:
         return _BUILDS[key]
     root = _writable_dir(cache_root() / key)
-    private = root / f"proc-{os.getpid()}-{next(_COUNTER)}"
+    private = root / f"proc-{_HOST}-{os.getpid()}-{next(_COUNTER)}"
     template = root / "template"
     shutil.rmtree(private, ignore_errors=True)
     if template.is_dir():

@@ -44,7 +44,7 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     status = cli_main(["run", "quickstart", "--quick", "--out", str(out), "--no-progress"])
     assert status == 0
     for name in (
-        "config.json",
+        "spec.json",
         "environment.json",
         "task.json",
         "results.csv",
@@ -58,7 +58,7 @@ def test_quickstart_writes_every_promised_file(tmp_path):
         assert (out / name).is_file(), name
     with open(out / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert tuple(rows[0]) == TIDY_COLUMNS
+    assert tuple(rows[0]) == (*TIDY_COLUMNS, "job")  # no sweeps: no sweep columns
     models = {r["model"] for r in rows}
     assert models == {"stdp-dc2015", "mlp-twin", "logistic"}
     for model in models:
@@ -83,15 +83,17 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     params = {r["model"]: float(r["value"]) for r in rows if r["metric"] == "parameter_count"}
     assert params["stdp-dc2015"] == 64 * 100 + 100  # weights + thresholds
     assert params["mlp-twin"] == 64 * 100 + 100 + 100 * 10 + 10
-    config = json.loads((out / "config.json").read_text())
-    assert config["n_train"] == 100 and config["seeds"] == [0]
+    config = json.loads((out / "spec.json").read_text())
+    assert config["task"]["n_train"] == 100 and config["seeds"] == [0]
     env = json.loads((out / "environment.json").read_text())
     assert env["versions"]["brian2"] and env["git"]["commit"]
     report = (out / "report.md").read_text()
     for model in models:
         assert model in report
     assert "figures/accuracy.png" in report
-    artefacts = np.load(out / "artifacts" / "stdp-dc2015_seed0.npz")
+    job = out / "jobs" / next(r["job"] for r in rows if r["model"] == "stdp-dc2015")
+    assert json.loads((job / "environment.json").read_text())["seed"] == 0
+    artefacts = np.load(job / "artifacts" / "arrays.npz")
     assert artefacts["weights"].shape == (64, 100)
     assert artefacts["confusion"].sum() == 50
     # energy: the spiking net under all four tables, the artificial ones under Horowitz's
@@ -100,7 +102,7 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     assert ("stdp-dc2015", "energy_compute_only[truenorth-2014@1]") in energy
     assert ("mlp-twin", "energy_with_memory[horowitz-45nm-fp32@1]") in energy
     assert not any(m != "stdp-dc2015" and "loihi" in metric for m, metric in energy)
-    breakdown = json.loads((out / "artifacts" / "stdp-dc2015_seed0_energy.json").read_text())
+    breakdown = json.loads((job / "artifacts" / "energy.json").read_text())
     assert {e["table"] for e in breakdown} == {
         "horowitz-45nm-fp32",
         "horowitz-45nm-int8",
@@ -159,15 +161,23 @@ def test_report_shows_intervals_energy_and_paired_statistics(tmp_path):
     assert "| mlp | logreg | accuracy (1) | 2 |" in report
 
 
-def test_failed_run_leaves_previous_results_intact(tmp_path):
+def test_failed_run_keeps_finished_jobs_and_leaves_aggregates_intact(tmp_path):
     out = tmp_path / "cheap"
     run_experiment(_cheap_config(seeds=(0,)), out, progress=False)
     before = _snapshot(out)
     broken = ModelSpec("broken", "mlp", {"hidden_sizes": (8,), "epochs": 0})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as failure:
         run_experiment(_cheap_config(models=(CHEAP[0], broken)), out, progress=False)
-    assert _snapshot(out) == before
+    assert "in job" in failure.value.__notes__[0] and "broken seed 0" in failure.value.__notes__[0]
+    after = _snapshot(out)
+    assert all(after[path] == data for path, data in before.items())  # nothing was touched
+    # ... but the job that finished before the failure is kept, for the rerun to reuse
+    new = {path.parts[1] for path in set(after) - set(before)}
+    assert len(new) == 1 and all(path.parts[0] == "jobs" for path in set(after) - set(before))
+    config = json.loads((out / "jobs" / new.pop() / "config.json").read_text())
+    assert (config["model"]["label"], config["seed"]) == ("mlp", 1)
     assert [p.name for p in tmp_path.iterdir()] == ["cheap"]  # no staging left behind
+    assert not [p for p in (out / "jobs").iterdir() if p.name.startswith(".")]
 
 
 def test_results_path_that_is_a_file_is_refused(tmp_path):

@@ -1,0 +1,767 @@
+"""Experiment specs: a TOML file saying what to run, checked before anything runs.
+
+A spec names one task, the models (with their hyperparameters), the seeds, and
+optional sweeps; :mod:`compare.runner` turns it into jobs. ``--set KEY=VALUE`` flags
+change any field without editing the file. A small spec::
+
+    name = "tiny_digits"              # results go to results/tiny_digits/
+    seeds = [0, 1]                    # one job per model and seed (and sweep point)
+    operations_examples = 50          # test examples the operations report runs on ("all")
+    energy_tables = ["horowitz-45nm-fp32"]   # default: every table in compare.energy
+
+    [task]
+    name = "digits"                   # a key of compare.tasks.TASKS
+    n_train = 200                     # stratified subsets (default: the whole splits)
+    n_test = 100
+    subset_seed = 0
+    params = { random_state = 0 }     # keyword arguments of the task's loader
+
+    [models.logistic]                 # the table's name is the model's label
+    kind = "logistic"                 # a key of compare.models.MODELS
+    params = { epochs = 5 }           # the estimator's hyperparameters
+
+    [models.mlp]
+    kind = "mlp"
+    params = { hidden_sizes = [16], epochs = 5 }
+
+    [sweeps]                          # dotted path -> values; points = Cartesian product
+    "models.mlp.params.hidden_sizes" = [[8], [16]]
+
+Every combination of sweep values is a *point*: the spec with those values set, and
+each point runs every model with every seed. A sweep path may name any field except
+``name``, ``description``, ``seeds`` (already a dimension of every point) and
+``sweeps``; ``models.LABEL...`` must name a model of the spec.
+
+Checking
+--------
+:func:`load_spec` checks everything that can be checked without running a model:
+unknown keys (with the known ones, and a guess at what was meant), wrong types,
+sizes below 1, unknown task names, loader arguments, model kinds and hyperparameter
+names (each estimator's own ``get_params``), cost tables, sweep paths, and every
+sweep point. Each mistake is a :class:`SpecError` whose message starts with where
+the value came from: ``FILE, line N`` for the file, ``--set KEY=VALUE`` for an
+override, or the sweep that set it.
+
+tomllib reports line numbers only for TOML syntax errors, so :class:`KeyLocator`
+finds the line of each key in the source text itself. This is best effort: it
+follows ``[table]`` headers, dotted and quoted keys, comments, strings and values that
+span lines; a key inside an inline table (``params = { epochs = 5 }``) is reported at
+the line of the key that holds the inline table, and where no line is found the
+message names the file alone.
+
+``--set`` values are TOML literals (``--set seeds=[0,1,2]``, ``--set
+task.n_train=1000``, ``--set 'models.mlp.params={hidden_sizes=[400]}'``); a value
+that is not valid TOML but a single bare word (letters, digits and ``- _ . / ~ : +``,
+as in ``--set task.name=fashion-mnist`` or a path) is taken as a string. Anything
+else that is not valid TOML (``[0,1``, ``"open``) is an error.
+
+Examples
+--------
+>>> spec = parse_spec('''
+... name = "demo"
+... seeds = [0, 1]
+... [task]
+... name = "digits"
+... [models.lr]
+... kind = "logistic"
+... [sweeps]
+... "task.n_train" = [100, 200]
+... ''', overrides=["seeds=[3]"])
+>>> spec.seeds, [p.values for p in spec.points()]
+((3,), [{'task.n_train': 100}, {'task.n_train': 200}])
+>>> parse_spec('name = "x"\\nseed = [1]\\n')  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+compare.spec.SpecError: <spec>, line 2: unknown key 'seed' at the top level; did you mean 'seeds'...
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import inspect
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from pathlib import Path
+
+from compare.energy import DEFAULT_TABLES, TABLES
+from compare.experiment import ExperimentConfig
+from compare.models import MODELS, ModelSpec, build_model
+from compare.tasks import TASKS
+
+__all__ = [
+    "DEFAULT_OPERATIONS_EXAMPLES",
+    "KeyLocator",
+    "Point",
+    "Spec",
+    "SpecError",
+    "TaskSpec",
+    "format_key",
+    "load_spec",
+    "parse_override",
+    "parse_spec",
+]
+
+DEFAULT_OPERATIONS_EXAMPLES = 200
+"""Test examples the operations report is measured on when a spec does not say."""
+
+_TOP_KEYS = (
+    "name",
+    "description",
+    "task",
+    "models",
+    "seeds",
+    "sweeps",
+    "energy_tables",
+    "operations_examples",
+)
+_TASK_KEYS = ("name", "params", "n_train", "n_test", "subset_seed")
+_MODEL_KEYS = ("kind", "params")
+_UNSWEEPABLE = {
+    "name": "the experiment's name names its results directory",
+    "description": "it changes no result",
+    "seeds": "the seeds are already a dimension of every point",
+    "sweeps": "sweeps cannot sweep themselves",
+}
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class SpecError(ValueError):
+    """A mistake in a spec or an override; the message says where it was made."""
+
+
+def format_key(path: Sequence[str]) -> str:
+    """A key path as TOML writes it: parts joined by dots, quoted where needed.
+
+    >>> format_key(("sweeps", "task.n_train"))
+    'sweeps."task.n_train"'
+    """
+    return ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else json.dumps(p) for p in path)
+
+
+# --------------------------------------------------------------------------- lines
+
+
+_BARE_PART = r"[A-Za-z0-9_-]+"
+_BASIC_PART = r'"(?:[^"\\\n]|\\.)*"'
+_LITERAL_PART = r"'[^'\n]*'"
+_PART = rf"[ \t]*(?:{_BARE_PART}|{_BASIC_PART}|{_LITERAL_PART})[ \t]*"
+_DOTTED = rf"{_PART}(?:\.{_PART})*"
+_HEADER = re.compile(rf"^[ \t]*\[(\[?)({_DOTTED})\]\]?[ \t]*(?:#.*)?$")
+_ASSIGNMENT = re.compile(rf"^({_DOTTED})=")
+_PART_RE = re.compile(rf"{_BARE_PART}|{_BASIC_PART}|{_LITERAL_PART}")
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for raw in _PART_RE.findall(dotted):
+        if raw[0] in "\"'":
+            raw = tomllib.loads(f"k = {raw}")["k"]  # TOML's own unescaping
+        parts.append(raw)
+    return tuple(parts)
+
+
+class KeyLocator:
+    """The line on which each key of a TOML text is set (1-based), best effort.
+
+    tomllib parses without line numbers, so this scans the text: it follows table
+    headers (``[a.b]``; an array of tables ``[[a]]`` is located without its index),
+    dotted and quoted keys, and skips comments, strings and values spanning several
+    lines (arrays, inline tables, multi-line strings). Keys inside inline tables are
+    not located themselves: :meth:`line` falls back to the longest located prefix.
+
+    >>> text = 'name = "x"\\n\\n[models.mlp]\\nkind = "mlp"\\nparams = { epochs = 5 }\\n'
+    >>> where = KeyLocator(text)
+    >>> where.line(("models", "mlp", "kind")), where.line(("models", "mlp", "params", "epochs"))
+    (4, 5)
+    """
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        state = _ValueScanner()
+        for number, line in enumerate(text.splitlines(), start=1):
+            if state.busy:  # inside a value that started on an earlier line
+                state.feed(line)
+                continue
+            header = _HEADER.match(line)
+            if header:
+                table = _key_parts(header.group(2))
+                self._record(table, number)
+                continue
+            assignment = _ASSIGNMENT.match(line.lstrip())
+            if assignment:
+                self._record(table + _key_parts(assignment.group(1)), number)
+                state.feed(line.lstrip()[assignment.end() :])
+
+    def _record(self, path: tuple[str, ...], number: int) -> None:
+        for end in range(1, len(path) + 1):
+            self.lines.setdefault(path[:end], number)
+
+    def line(self, path: Sequence[str]) -> int | None:
+        """Line of ``path``, or of its longest prefix that was found; None if none was."""
+        path = tuple(path)
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+
+class _ValueScanner:
+    """Tracks bracket depth and open multi-line strings across the lines of a value."""
+
+    def __init__(self):
+        self.depth = 0
+        self.string: str | None = None  # the open multi-line delimiter
+
+    @property
+    def busy(self) -> bool:
+        return self.depth > 0 or self.string is not None
+
+    def feed(self, text: str) -> None:
+        i = 0
+        while i < len(text):
+            if self.string is not None:
+                end = text.find(self.string, i)
+                if end < 0:
+                    return
+                i, self.string = end + 3, None
+                continue
+            c = text[i]
+            if text.startswith(('"""', "'''"), i):
+                self.string, i = text[i : i + 3], i + 3
+            elif c == '"':
+                match = re.compile(_BASIC_PART).match(text, i)
+                i = match.end() if match else len(text)
+            elif c == "'":
+                end = text.find("'", i + 1)
+                i = end + 1 if end >= 0 else len(text)
+            elif c == "#":
+                return
+            else:
+                self.depth += (c in "[{") - (c in "]}")
+                i += 1
+
+
+# --------------------------------------------------------------------------- origins
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where each value of a spec came from, for error messages."""
+
+    source: str
+    locator: KeyLocator | None
+    set_by: Mapping[tuple[str, ...], str] = field(default_factory=dict)
+
+    def __call__(self, path: Sequence[str]) -> str:
+        path = tuple(path)
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.set_by:
+                return self.set_by[path[:end]]
+        line = self.locator.line(path) if self.locator else None
+        return f"{self.source}, line {line}" if line else self.source
+
+    def error(self, path: Sequence[str], message: str) -> SpecError:
+        return SpecError(f"{self(path)}: {format_key(path)}: {message}")
+
+    def with_origins(self, origins: Mapping[tuple[str, ...], str]) -> _Where:
+        return _Where(self.source, self.locator, {**self.set_by, **origins})
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _type_name(value) -> str:
+    names = {bool: "a boolean", str: "a string", list: "an array", dict: "a table"}
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, Integral):
+        return "an integer"
+    if isinstance(value, Real):
+        return "a float"
+    return type(value).__name__
+
+
+def _got(value) -> str:
+    return f"got {_type_name(value)} ({json.dumps(value, default=str)})"
+
+
+def _integer(where: _Where, path, value, minimum: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise where.error(path, f"expected {what}, {_got(value)}")
+    if value < minimum:
+        raise where.error(path, f"expected {what}, got {value}")
+    return int(value)
+
+
+def _string(where: _Where, path, value, pattern: re.Pattern | None = None, hint="") -> str:
+    if not isinstance(value, str):
+        raise where.error(path, f"expected a string, {_got(value)}")
+    if pattern is not None and not pattern.match(value):
+        raise where.error(path, f"{value!r} is not allowed: {hint}")
+    return value
+
+
+def _table(where: _Where, path, value) -> dict:
+    if not isinstance(value, dict):
+        raise where.error(path, f"expected a table, {_got(value)}")
+    return value
+
+
+def _array(where: _Where, path, value) -> list:
+    if not isinstance(value, list):
+        raise where.error(path, f"expected an array, {_got(value)}")
+    return value
+
+
+def _check_keys(where: _Where, path: tuple[str, ...], table: dict, known: Sequence[str]) -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            guess = f"did you mean {close[0]!r}? " if close else ""
+            at = f"in [{format_key(path)}]" if path else "at the top level"
+            raise SpecError(
+                f"{where((*path, key))}: unknown key {key!r} {at}; {guess}Known: {', '.join(known)}"
+            )
+
+
+def _choice(where: _Where, path, value, known: Iterable[str], what: str) -> str:
+    value = _string(where, path, value)
+    known = sorted(known)
+    if value not in known:
+        close = difflib.get_close_matches(value, known, n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        raise where.error(path, f"unknown {what} {value!r}{guess}; known: {', '.join(known)}")
+    return value
+
+
+@functools.cache
+def _hyperparameters(kind: str) -> tuple[str, ...]:
+    """Names the estimator of ``kind`` accepts (its ``get_params``), random_state aside."""
+    estimator = build_model(ModelSpec("probe", kind), random_state=0)
+    return tuple(name for name in estimator.get_params(deep=False) if name != "random_state")
+
+
+def _loader_arguments(task: str) -> tuple[str, ...]:
+    signature = inspect.signature(TASKS[task])
+    return tuple(
+        name
+        for name, p in signature.parameters.items()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    )
+
+
+# --------------------------------------------------------------------------- spec
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """The task of a spec: a :data:`compare.tasks.TASKS` name, loader arguments, subset."""
+
+    name: str
+    params: dict = field(default_factory=dict)
+    n_train: int | None = None
+    n_test: int | None = None
+    subset_seed: int = 0
+
+    def to_dict(self) -> dict:
+        """The resolved task table (None for a size that is not set)."""
+        return {
+            "name": self.name,
+            "params": copy.deepcopy(self.params),
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "subset_seed": self.subset_seed,
+        }
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a spec's sweeps: the values set there and the resulting experiment."""
+
+    index: int
+    """Position in :meth:`Spec.points` (the Cartesian product, first sweep slowest)."""
+    values: dict
+    """Sweep path -> value at this point (empty for a spec without sweeps)."""
+    config: ExperimentConfig
+    """The experiment at this point: every model x seed on one task."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A checked, fully resolved experiment spec (see the module docstring).
+
+    Build one with :func:`load_spec` or :func:`parse_spec`, or from an
+    :class:`~compare.experiment.ExperimentConfig` with :meth:`from_config`.
+    """
+
+    name: str
+    task: TaskSpec
+    models: tuple[ModelSpec, ...]
+    seeds: tuple[int, ...] = (0,)
+    sweeps: dict = field(default_factory=dict)
+    """Sweep path -> tuple of values, in file order."""
+    energy_tables: tuple[str, ...] = DEFAULT_TABLES
+    operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
+    """None measures the operations report on every test example."""
+    description: str = ""
+    source: str | None = None
+    """The spec file (None for a spec built in code)."""
+    overrides: tuple[str, ...] = ()
+    """The ``--set`` flags applied, as given."""
+    source_text: str | None = field(default=None, repr=False, compare=False)
+    _raw: dict = field(default_factory=dict, repr=False, compare=False)
+    _where: _Where | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        """The resolved spec as JSON-able data (defaults filled in, overrides applied)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "task": self.task.to_dict(),
+            "models": {
+                m.label: {"kind": m.kind, "params": copy.deepcopy(m.params)} for m in self.models
+            },
+            "seeds": list(self.seeds),
+            "sweeps": {path: list(values) for path, values in self.sweeps.items()},
+            "energy_tables": list(self.energy_tables),
+            "operations_examples": (
+                "all" if self.operations_examples is None else self.operations_examples
+            ),
+            "source": self.source,
+            "overrides": list(self.overrides),
+        }
+
+    def config(self) -> ExperimentConfig:
+        """The spec without its sweeps as an experiment (every model x seed)."""
+        return ExperimentConfig(
+            name=self.name,
+            models=self.models,
+            task=self.task.name,
+            task_params=copy.deepcopy(self.task.params),
+            seeds=self.seeds,
+            n_train=self.task.n_train,
+            n_test=self.task.n_test,
+            subset_seed=self.task.subset_seed,
+            operations_examples=self.operations_examples,
+            energy_tables=self.energy_tables,
+        )
+
+    def points(self) -> list[Point]:
+        """Every sweep point, in the order of the Cartesian product (last sweep fastest).
+
+        Each point is the spec with that point's values set, checked again as a whole
+        (an error names the sweep that set the offending value).
+        """
+        if not self.sweeps:
+            return [Point(0, {}, self.config())]
+        where = self._where or _Where("<spec>", None)
+        paths = list(self.sweeps)
+        points = []
+        for index, values in enumerate(itertools.product(*self.sweeps.values())):
+            raw = copy.deepcopy(self._raw)
+            raw.pop("sweeps", None)
+            origins = {}
+            for path, value in zip(paths, values):
+                parts = tuple(path.split("."))
+                _set(raw, parts, copy.deepcopy(value), where, ("sweeps", path))
+                origins[parts] = f"sweep {path!r} = {json.dumps(value)} ({where(('sweeps', path))})"
+            point = _resolve(raw, where.with_origins(origins), self.source, self.overrides)
+            points.append(Point(index, dict(zip(paths, values)), point.config()))
+        return points
+
+    @classmethod
+    def from_config(cls, config: ExperimentConfig) -> Spec:
+        """The spec of an :class:`~compare.experiment.ExperimentConfig` (no sweeps)."""
+        raw = {
+            "name": config.name,
+            "task": {
+                "name": config.task,
+                "params": json.loads(json.dumps(config.task_params, default=str)),
+                "subset_seed": config.subset_seed,
+            },
+            "models": {
+                m.label: {"kind": m.kind, "params": json.loads(json.dumps(m.params))}
+                for m in config.models
+            },
+            "seeds": list(config.seeds),
+            "energy_tables": list(config.energy_tables),
+            "operations_examples": (
+                "all" if config.operations_examples is None else config.operations_examples
+            ),
+        }
+        for size in ("n_train", "n_test"):
+            if getattr(config, size) is not None:
+                raw["task"][size] = getattr(config, size)
+        return _resolve(raw, _Where(f"experiment {config.name!r}", None), None, ())
+
+
+def _set(raw: dict, parts: tuple[str, ...], value, where: _Where, origin: tuple[str, ...]):
+    """Set ``raw[parts[0]][parts[1]]... = value``, creating tables on the way."""
+    table = raw
+    for depth, part in enumerate(parts[:-1]):
+        node = table.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise SpecError(
+                f"{where(origin)}: {format_key(origin)}: cannot set "
+                f"{format_key(parts)}: {format_key(parts[: depth + 1])} is "
+                f"{_type_name(node)}, not a table"
+            )
+        table = node
+    table[parts[-1]] = value
+
+
+def _resolve(
+    raw: dict,
+    where: _Where,
+    source: str | None,
+    overrides: tuple[str, ...],
+    text: str | None = None,
+) -> Spec:
+    """Check a spec's data and fill in the defaults."""
+    _check_keys(where, (), raw, _TOP_KEYS)
+    if "name" not in raw:
+        raise SpecError(f'{where(())}: no experiment name: add name = "..."')
+    name = _string(
+        where,
+        ("name",),
+        raw["name"],
+        _NAME,
+        "use letters, digits, '-', '_' and '.' (it names the results directory)",
+    )
+    description = _string(where, ("description",), raw.get("description", ""))
+
+    if "task" not in raw:
+        raise SpecError(f'{where(())}: no [task] table: add one with name = "digits" or similar')
+    task_raw = _table(where, ("task",), raw["task"])
+    _check_keys(where, ("task",), task_raw, _TASK_KEYS)
+    if "name" not in task_raw:
+        raise where.error(("task",), 'no task name: add name = "digits" or similar')
+    task_name = _choice(where, ("task", "name"), task_raw["name"], TASKS, "task")
+    task_params = _table(where, ("task", "params"), task_raw.get("params", {}))
+    _check_keys(where, ("task", "params"), task_params, _loader_arguments(task_name))
+    sizes = {}
+    for size in ("n_train", "n_test"):
+        if size in task_raw:
+            sizes[size] = _integer(
+                where, ("task", size), task_raw[size], 1, "a positive integer (examples)"
+            )
+    subset_seed = _integer(
+        where, ("task", "subset_seed"), task_raw.get("subset_seed", 0), 0, "an integer >= 0"
+    )
+    task = TaskSpec(task_name, copy.deepcopy(task_params), subset_seed=subset_seed, **sizes)
+
+    if "models" not in raw:
+        raise SpecError(f'{where(())}: no models: add a [models.LABEL] table with kind = "..."')
+    models_raw = _table(where, ("models",), raw["models"])
+    if not models_raw:
+        raise where.error(("models",), "no models: add a [models.LABEL] table")
+    models = []
+    for label, model_raw in models_raw.items():
+        path = ("models", label)
+        if not _LABEL.match(label):
+            raise where.error(
+                path, f"label {label!r} is not allowed: use letters, digits, '-' and '_'"
+            )
+        model_raw = _table(where, path, model_raw)
+        _check_keys(where, path, model_raw, _MODEL_KEYS)
+        if "kind" not in model_raw:
+            raise where.error(path, f"no kind: add kind = one of {', '.join(sorted(MODELS))}")
+        kind = _choice(where, (*path, "kind"), model_raw["kind"], MODELS, "model kind")
+        params = _table(where, (*path, "params"), model_raw.get("params", {}))
+        if "random_state" in params:
+            raise where.error(
+                (*path, "params", "random_state"),
+                "random_state comes from the spec's seeds; list them in seeds instead",
+            )
+        _check_keys(where, (*path, "params"), params, _hyperparameters(kind))
+        models.append(ModelSpec(label, kind, copy.deepcopy(params)))
+
+    seeds_raw = _array(where, ("seeds",), raw.get("seeds", [0]))
+    if not seeds_raw:
+        raise where.error(("seeds",), "no seeds: list at least one, e.g. seeds = [0]")
+    seeds = tuple(
+        _integer(where, ("seeds",), s, 0, "seeds that are integers >= 0") for s in seeds_raw
+    )
+    if len(set(seeds)) != len(seeds):
+        raise where.error(("seeds",), f"seeds must be unique, got {list(seeds)}")
+
+    tables_raw = _array(where, ("energy_tables",), raw.get("energy_tables", list(DEFAULT_TABLES)))
+    tables = tuple(_choice(where, ("energy_tables",), t, TABLES, "cost table") for t in tables_raw)
+    if len(set(tables)) != len(tables):
+        raise where.error(("energy_tables",), f"tables must be unique, got {list(tables)}")
+
+    ops = raw.get("operations_examples", DEFAULT_OPERATIONS_EXAMPLES)
+    if ops == "all":
+        operations_examples = None
+    else:
+        operations_examples = _integer(
+            where, ("operations_examples",), ops, 1, 'a positive integer or "all"'
+        )
+
+    sweeps_raw = _table(where, ("sweeps",), raw.get("sweeps", {}))
+    sweeps = {}
+    labels = [m.label for m in models]
+    for path, values in sweeps_raw.items():
+        key = ("sweeps", path)
+        parts = tuple(path.split("."))
+        if not all(parts):
+            raise where.error(key, "a sweep path is a dotted name, e.g. task.n_train")
+        if parts[0] not in _TOP_KEYS:
+            raise where.error(key, f"unknown field {parts[0]!r}; known: {', '.join(_TOP_KEYS)}")
+        if parts[0] in _UNSWEEPABLE:
+            raise where.error(key, f"{parts[0]} cannot be swept: {_UNSWEEPABLE[parts[0]]}")
+        if parts[0] == "models" and (len(parts) < 2 or parts[1] not in labels):
+            raise where.error(
+                key, f"sweep paths under models name a model: one of {', '.join(labels)}"
+            )
+        values = _array(where, key, values)
+        if not values:
+            raise where.error(key, "a sweep needs at least one value")
+        encoded = [json.dumps(v, sort_keys=True) for v in values]
+        if len(set(encoded)) != len(encoded):
+            raise where.error(key, f"a value is listed twice: {values}")
+        for other in sweeps:
+            if other.split(".")[: len(parts)] == list(parts[: len(other.split("."))]):
+                raise where.error(key, f"overlaps the sweep {other!r}")
+        for setting, origin in where.set_by.items():
+            if setting[: len(parts)] == parts and origin.startswith("--set"):
+                raise where.error(
+                    key,
+                    f"{origin} sets a swept value; override the sweep "
+                    f"instead, e.g. --set 'sweeps.\"{path}\"=[...]'",
+                )
+        sweeps[path] = tuple(copy.deepcopy(values))
+
+    spec = Spec(
+        name=name,
+        task=task,
+        models=tuple(models),
+        seeds=seeds,
+        sweeps=sweeps,
+        energy_tables=tables,
+        operations_examples=operations_examples,
+        description=description,
+        source=source,
+        overrides=tuple(overrides),
+        source_text=text,
+        _raw=copy.deepcopy(raw),
+        _where=where,
+    )
+    try:
+        spec.config()  # ExperimentConfig's own checks
+    except ValueError as err:
+        raise SpecError(f"{where(())}: {err}") from None
+    if sweeps:
+        spec.points()  # every point is checked before anything runs
+    return spec
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+_BARE_WORD = re.compile(r"^[A-Za-z0-9_./~:+-]+$")
+
+
+def parse_override(text: str) -> tuple[tuple[str, ...], object]:
+    """Split a ``--set KEY=VALUE`` flag into a key path and a value.
+
+    The key is a TOML key (dotted; quote parts holding dots:
+    ``sweeps."task.n_train"``); the value a TOML literal, or a bare word taken as a
+    string (see the module docstring).
+
+    >>> parse_override("task.n_train=1000"), parse_override("seeds=[0, 1]")
+    ((('task', 'n_train'), 1000), (('seeds',), [0, 1]))
+    >>> parse_override("task.name=fashion-mnist")
+    (('task', 'name'), 'fashion-mnist')
+    >>> parse_override("seeds=[0,1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    compare.spec.SpecError: --set 'seeds=[0,1': '[0,1' is not a TOML value (...); write e.g. ...
+    """
+    key, sep, value = text.partition("=")
+    flag = f"--set {text!r}"
+    if not sep or not key.strip():
+        raise SpecError(f"{flag}: expected KEY=VALUE, e.g. --set task.n_train=1000")
+    try:
+        parsed = tomllib.loads(f"{key} = 0")
+    except tomllib.TOMLDecodeError:
+        parsed = None
+    path = []
+    while isinstance(parsed, dict) and len(parsed) == 1:
+        ((part, parsed),) = parsed.items()
+        path.append(part)
+    if parsed != 0 or not path:
+        raise SpecError(
+            f"{flag}: {key.strip()!r} is not a key; write a dotted name such as "
+            'task.n_train, quoting parts with dots: sweeps."task.n_train"'
+        )
+    value = value.strip()
+    try:
+        return tuple(path), tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError as err:
+        if _BARE_WORD.match(value):
+            return tuple(path), value
+        reason = str(err).split(" (at line")[0]
+        raise SpecError(
+            f"{flag}: {value!r} is not a TOML value ({reason}); write e.g. 1000, 0.5, "
+            '"text", [0, 1], {hidden_sizes = [400]}'
+        ) from None
+
+
+def parse_spec(
+    text: str,
+    *,
+    source: str | None = None,
+    overrides: Sequence[str] = (),
+    default_name: str | None = None,
+) -> Spec:
+    """Parse and check a spec from TOML text; ``overrides`` are ``KEY=VALUE`` strings.
+
+    ``source`` names the text in messages (a file path); ``default_name`` is the
+    experiment's name when the text sets none.
+    """
+    label = source or "<spec>"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{label}: not valid TOML: {err}") from None
+    where = _Where(label, KeyLocator(text))
+    if default_name is not None and "name" not in raw:
+        raw["name"] = default_name
+    set_by = {}
+    for flag in overrides:
+        path, value = parse_override(flag)
+        set_by[path] = f"--set {flag}"
+        _set(raw, path, value, where.with_origins(set_by), path)
+    return _resolve(raw, where.with_origins(set_by), source, tuple(overrides), text)
+
+
+def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> Spec:
+    """Read, override and check the spec in ``path`` (a ``.toml`` file).
+
+    The experiment's name defaults to the file's stem.
+
+    Raises
+    ------
+    SpecError
+        For any mistake; the message names the key and the file line (or the
+        ``--set`` flag) it comes from.
+    FileNotFoundError
+        If there is no such file.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no spec file {path}") from None
+    return parse_spec(text, source=str(path), overrides=overrides, default_name=path.stem)
