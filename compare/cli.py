@@ -272,6 +272,16 @@ def _run_spec(name: str, args: list[str]) -> int:
     return 0
 
 
+def _report(directory: Path) -> int:
+    from compare.html import write_html_report
+
+    try:
+        print(write_html_report(directory))
+    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
+        raise UsageError(_one_line(err)) from None
+    return 0
+
+
 def _one_line(err: BaseException) -> str:
     parts = [str(err).strip() or type(err).__name__, *getattr(err, "__notes__", [])]
     return " ".join(" ".join(parts).split())
@@ -309,11 +319,22 @@ def main(argv=None) -> int:
     run.add_argument(
         "args", nargs=argparse.REMAINDER, help="arguments for the script or the spec run"
     )
+    report = sub.add_parser(
+        "report",
+        help="write report.html for a results directory",
+        description=(
+            "Write DIRECTORY/report.html, a self-contained HTML report of an experiment's "
+            "results (report.md, its Markdown twin, is written by the run)."
+        ),
+    )
+    report.add_argument("directory", type=Path, help="an experiment's results directory")
     spec_run = False
     try:
         ns = parser.parse_args(argv)
         if ns.command == "list":
             return _list()
+        if ns.command == "report":
+            return _report(ns.directory)
         if ns.name.endswith(".toml"):
             spec_run = True
             return _run_spec(ns.name, ns.args)

@@ -235,6 +235,19 @@ def test_what_is_not_an_experiment_directory_is_named(experiment, tmp_path):
         write_html_report(copy)
 
 
+def test_cli_report_writes_the_page_and_names_a_missing_directory(experiment, tmp_path, capsys):
+    from compare.cli import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(experiment, copy)
+    (copy / "report.html").unlink()
+    assert main(["report", str(copy)]) == 0
+    assert capsys.readouterr().out.strip() == str(copy / "report.html")
+    assert (copy / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
 # --- in a real browser ------------------------------------------------------------------
 
 WINDOW = (1200, 3000)

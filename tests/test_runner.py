@@ -25,7 +25,7 @@ from compare.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "experiments" / "specs" / "tiny_digits.toml"
-TIMING_UNITS = {"s", "s/example"}  # wall and CPU times: the only values that vary per run
+TIMING_UNITS = {"s", "s/example", "MB"}  # times and peak memory: the values that vary per run
 
 
 def _env() -> dict:
