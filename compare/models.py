@@ -44,10 +44,22 @@ def _cnn(**params):
     return CNNClassifier(**params)
 
 
+def _cnn1d(**params):
+    from artificial import CNN1DClassifier
+
+    return CNN1DClassifier(**params)
+
+
 def _rnn(**params):
     from artificial import RNNClassifier
 
     return RNNClassifier(**params)
+
+
+def _sg_snn(**params):
+    from artificial import SpikingMLPClassifier
+
+    return SpikingMLPClassifier(**params)
 
 
 MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
@@ -55,9 +67,15 @@ MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
     "mlp": ("artificial", _mlp),
     "logistic": ("artificial", _logistic),
     "cnn": ("artificial", _cnn),
+    "cnn1d": ("artificial", _cnn1d),
     "rnn": ("artificial", _rnn),
+    "sg-snn": ("artificial", _sg_snn),
 }
-"""Registry: kind -> (arm, factory taking the estimator's keyword arguments)."""
+"""Registry: kind -> (arm, factory taking the estimator's keyword arguments).
+
+``"sg-snn"`` is the surrogate-gradient spiking MLP (:class:`artificial.SpikingMLPClassifier`):
+spiking neurons, but trained by backprop in PyTorch, so it belongs to the artificial arm
+(the spiking arm is what Brian2 simulates)."""
 
 
 @dataclass(frozen=True)
