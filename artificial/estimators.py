@@ -754,14 +754,14 @@ validation_fraction, patience, random_state, device, verbose, standardize
         size of the 2-conv entries of the Fashion-MNIST benchmark list (Xiao et al.
         2017, github.com/zalandoresearch/fashion-mnist: 0.876-0.932; 0.919 for the one
         trained with flips, translations and rotations), batch-normalised (Ioffe &
-        Szegedy 2015), with the head of Keras' ``mnist_cnn.py``. Adam at 1e-3 in
-        batches of 128, a cosine learning-rate
-        schedule over 20 epochs. With ``augment`` every training batch is transformed as
-        Keras' ``ImageDataGenerator(width_shift_range=0.1, height_shift_range=0.1,
-        horizontal_flip=True)`` would (garments are left-right symmetric; rotation and
-        zoom stay 0: Fashion-MNIST's images are centred, upright and size-normalised, so
-        the test set shows neither). Two convolutions per block (``convs_per_block=2``)
-        cost four times as much per epoch on a CPU.
+        Szegedy 2015), with the head of Keras' ``mnist_cnn.py``. Adam at 1e-3 in batches
+        of 128, a cosine learning-rate schedule over 20 epochs. With ``augment`` every
+        training batch is transformed as Keras' ``ImageDataGenerator(width_shift_range=
+        0.1, height_shift_range=0.1, horizontal_flip=True)`` would (garments are
+        left-right symmetric; rotation and zoom stay 0: Fashion-MNIST's images are
+        centred, upright and size-normalised, so the test set shows neither). Two
+        convolutions per block (``convs_per_block=2``) cost about 3.5 times as much per
+        epoch on a CPU (measured on one core).
 
         Parameters
         ----------

@@ -182,8 +182,9 @@ class ConvNet(nn.Module):
     2015) the convolutions have no bias (the normalisation's shift replaces it).
 
     Images run in PyTorch's ``channels_last`` memory layout, which its CPU convolutions
-    compute about twice as fast for these sizes; the values, and the flattened feature
-    order (C, H, W), are those of the ordinary layout.
+    compute faster at these sizes (measured on one core for conv32-pool-conv64-pool on
+    28 x 28 images: inference 2.0x, training 1.4x); the values, up to float rounding,
+    and the flattened feature order (C, H, W) are those of the ordinary layout.
 
     Parameters
     ----------
