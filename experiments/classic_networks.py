@@ -90,7 +90,11 @@ MNIST1D_TRAINING = {"learning_rate": 1e-2, "batch_size": 100, "epochs": 200, "st
 STUDY: dict[str, tuple[Entry, ...]] = {
     "fashion-mnist": (
         Entry(
-            ModelSpec("logistic", "logistic", {"epochs": 20, "batch_size": 128}),
+            # A cosine schedule ends near the minimum scikit-learn's solver finds; a constant
+            # rate of 1e-2 ends wherever the last batches left it (81.7-83.4 % over 3 seeds).
+            ModelSpec(
+                "logistic", "logistic", {"epochs": 20, "batch_size": 128, "lr_schedule": "cosine"}
+            ),
             "0.842",
             f"{FASHION}, Table 3: LogisticRegression",
         ),
