@@ -2,7 +2,8 @@
 
 - :mod:`artificial.models`: the networks as plain ``nn.Module`` s: :class:`MLP`
   (logistic and linear regression are an MLP without hidden layers), :class:`ConvNet`
-  and :class:`RecurrentNet` (Elman RNN, LSTM, GRU).
+  (images), :class:`ConvNet1d` (sequences) and :class:`RecurrentNet` (Elman RNN, LSTM,
+  GRU).
 - :mod:`artificial.training`: the one seeded training loop, :func:`train_classifier`
   (and :func:`train_regressor`): losses, optimisers, learning-rate schedules, early
   stopping, augmentation; and its :class:`History`.
@@ -10,7 +11,8 @@
   mini-batches on torch tensors, :class:`ImageAugmentation`.
 - :mod:`artificial.estimators`: :class:`LogisticRegression`, :class:`LinearRegression`,
   :class:`MLPClassifier` (with the ``keras_mnist`` and ``twin_of`` presets),
-  :class:`CNNClassifier` and :class:`RNNClassifier`, which follow the project's model
+  :class:`CNNClassifier` (with the ``fashion_mnist`` preset), :class:`CNN1DClassifier`
+  and :class:`RNNClassifier`, which follow the project's model
   protocol (``fit`` / ``predict`` / ``operations``).
 - :mod:`artificial.operations`: NeuroBench-style operation counts measured with forward
   hooks, :func:`measure_operations`.
@@ -33,13 +35,14 @@ True
 
 from artificial.augmentation import ImageAugmentation
 from artificial.estimators import (
+    CNN1DClassifier,
     CNNClassifier,
     LinearRegression,
     LogisticRegression,
     MLPClassifier,
     RNNClassifier,
 )
-from artificial.models import MLP, ConvNet, RecurrentNet, mlp_parameter_count
+from artificial.models import MLP, ConvNet, ConvNet1d, RecurrentNet, mlp_parameter_count
 from artificial.operations import measure_operations
 from artificial.snn import (
     LIFParameters,
@@ -57,12 +60,14 @@ from artificial.training import History, train_classifier, train_regressor
 __all__ = [
     "MLP",
     "ConvNet",
+    "ConvNet1d",
     "RecurrentNet",
     "mlp_parameter_count",
     "MLPClassifier",
     "LogisticRegression",
     "LinearRegression",
     "CNNClassifier",
+    "CNN1DClassifier",
     "RNNClassifier",
     "ImageAugmentation",
     "History",

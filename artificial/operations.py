@@ -3,7 +3,8 @@
 The counts follow NeuroBench's definitions (Yik et al., "NeuroBench: A Framework for
 Benchmarking Neuromorphic Computing Algorithms and Systems", arXiv:2304.04640, and the
 ``neurobench`` package's ``single_layer_MACs``), restricted to the layers the artificial
-arm uses (:class:`torch.nn.Linear`, :class:`torch.nn.Conv2d`, the recurrent
+arm uses (:class:`torch.nn.Linear`, :class:`torch.nn.Conv1d` and
+:class:`~torch.nn.Conv2d`, the recurrent
 :class:`torch.nn.RNN`, :class:`~torch.nn.LSTM` and :class:`~torch.nn.GRU`, and the
 non-linearities in :data:`artificial.models.ACTIVATIONS`). For a linear layer
 with ``in_features`` inputs and ``out_features`` outputs, on one example :math:`x`:
@@ -19,14 +20,20 @@ with ``in_features`` inputs and ``out_features`` outputs, on one example :math:`
   0/1 as ACs; we count every linear layer as MACs so ANN numbers do not change with the
   data's values.)
 
-For a 2-D convolution, every output element is a dot product over a receptive field:
+For a 1-D or 2-D convolution, every output element is a dot product over a receptive
+field:
 
 - dense MACs :math:`=` (output elements) :math:`\\cdot`
-  ``in_channels / groups`` :math:`\\cdot` (kernel area), zero padding included;
+  ``in_channels / groups`` :math:`\\cdot` (kernel length or area), zero padding
+  included;
 - effective MACs count, over every output element, the pairs (non-zero input in its
   receptive field, non-zero kernel weight): the convolution of :math:`[x \\neq 0]` with
   :math:`[W \\neq 0]` (same stride, padding, dilation and groups), summed; padded
   positions are zero inputs, so they are skipped.
+
+Batch normalisation is not counted: at inference it is an affine map per channel that
+folds into the preceding convolution's weights and bias (NeuroBench's
+``single_layer_MACs`` counts only linear, convolution and recurrent layers).
 
 For a recurrent layer with :math:`g` gate blocks (1 for the Elman RNN, 4 for the LSTM,
 3 for the GRU), ``input_size`` :math:`I` and ``hidden_size`` :math:`H`, each step
@@ -85,9 +92,10 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     Parameters
     ----------
     module : torch.nn.Module
-        Built from :class:`torch.nn.Linear`, :class:`torch.nn.Conv2d` (zero padding)
-        and single-direction, single-layer, batch-first or time-first recurrent layers,
-        activation modules, pooling, dropout and reshaping; run in eval mode without
+        Built from :class:`torch.nn.Linear`, :class:`torch.nn.Conv1d` and
+        :class:`~torch.nn.Conv2d` (zero padding), single-direction, single-layer,
+        batch-first or time-first recurrent layers, activation modules, batch
+        normalisation, pooling, dropout and reshaping; run in eval mode without
         gradients. Its hooks are removed afterwards, even on error.
     X : Tensor, shape (n_samples, ...)
         Inputs, on the module's device (flattened rows for the project's networks).
@@ -145,13 +153,14 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         totals["effective_macs"] += int(used.sum().item())
         totals["neuron_updates"] += output.numel()
 
-    def count_conv(layer: nn.Conv2d, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+    def count_conv(layer: nn.Conv1d | nn.Conv2d, inputs: tuple[Tensor, ...], output) -> None:
         (x,) = inputs
-        kernel_area = layer.kernel_size[0] * layer.kernel_size[1]
+        kernel_area = math.prod(layer.kernel_size)
         totals["dense_macs"] += output.numel() * (layer.in_channels // layer.groups) * kernel_area
         # Each output element of the 0/1 convolution counts its (non-zero input,
         # non-zero weight) pairs; float64 keeps these integer sums exact.
-        used = functional.conv2d(
+        convolve = functional.conv1d if isinstance(layer, nn.Conv1d) else functional.conv2d
+        used = convolve(
             (x != 0).to(torch.float64),
             (layer.weight != 0).to(torch.float64),
             stride=layer.stride,
@@ -192,7 +201,7 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         for layer in module.modules():
             if isinstance(layer, nn.Linear):
                 handles.append(layer.register_forward_hook(count_linear))
-            elif isinstance(layer, nn.Conv2d):
+            elif isinstance(layer, (nn.Conv1d, nn.Conv2d)):
                 _check_countable_conv(layer)
                 handles.append(layer.register_forward_hook(count_conv))
             elif isinstance(layer, nn.RNNBase):
@@ -208,7 +217,7 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     weights = [
         weight
         for layer in module.modules()
-        if isinstance(layer, (nn.Linear, nn.Conv2d, nn.RNNBase))
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.RNNBase))
         for weight in _weights(layer)
     ]
     n_weights = sum(weight.numel() for weight in weights)
@@ -238,7 +247,7 @@ def _weights(layer: nn.Module) -> list[Tensor]:
     return [layer.weight]
 
 
-def _check_countable_conv(layer: nn.Conv2d) -> None:
+def _check_countable_conv(layer: nn.Conv1d | nn.Conv2d) -> None:
     if layer.padding_mode != "zeros":
         raise ValueError(
             f"cannot count operations of {layer}: expected padding_mode 'zeros' (padded "

@@ -10,7 +10,8 @@ over shuffled mini-batches :math:`B`; with ``loss="mse"`` it minimises the squar
 distance between the outputs and one-hot targets,
 :math:`L = \\frac{1}{|B|} \\sum_{i \\in B} \\lVert z_i - e_{y_i} \\rVert^2`.
 :func:`train_regressor` minimises the same squared error against float targets. Both
-run the same loop: an optimiser (Adam, SGD with momentum 0.9, RMSprop), a per-epoch
+run the same loop: an optimiser (Adam, SGD with momentum 0.9, RMSprop as PyTorch or as
+Keras computes it, :class:`KerasRMSprop`), a per-epoch
 learning-rate schedule (:func:`learning_rates`), optional early stopping on a held-out
 validation split (:func:`validation_split`) that restores the best epoch's weights, an
 optional augmentation of every training mini-batch, and a check that stops training
@@ -57,6 +58,7 @@ __all__ = [
     "OPTIMIZERS",
     "Augmentation",
     "History",
+    "KerasRMSprop",
     "forward_in_chunks",
     "learning_rates",
     "resolve_device",
@@ -67,14 +69,94 @@ __all__ = [
 
 SGD_MOMENTUM = 0.9
 
+
+class KerasRMSprop(torch.optim.Optimizer):
+    """RMSprop as Keras computes it (``keras.optimizers.RMSprop`` with its defaults).
+
+    For every parameter :math:`\\theta` with gradient :math:`g_t` (plus
+    ``weight_decay`` :math:`\\cdot \\theta`, an L2 penalty as in PyTorch's optimisers),
+
+    .. math::
+
+        v_t = \\rho\\, v_{t-1} + (1 - \\rho)\\, g_t^2, \\qquad
+        \\theta_t = \\theta_{t-1} - \\eta\\, \\frac{g_t}{\\sqrt{v_t + \\epsilon}},
+
+    from :math:`v_0 = 0`, with Keras' defaults :math:`\\eta = 10^{-3}`,
+    :math:`\\rho = 0.9`, :math:`\\epsilon = 10^{-7}` (keras-team/keras,
+    ``keras/src/optimizers/rmsprop.py``, ``update_step``; TensorFlow's fused
+    ``ApplyRMSProp`` kernel also adds epsilon under the root). PyTorch's
+    :class:`torch.optim.RMSprop` differs in both places that matter for a faithful
+    Keras network: its smoothing ``alpha`` defaults to 0.99, and it divides by
+    :math:`\\sqrt{v_t} + \\epsilon` (epsilon 1e-8), so its first step is
+    :math:`\\eta / \\sqrt{1 - \\alpha} = 10\\, \\eta` however small the gradient, where
+    Keras' epsilon damps the steps of parameters whose gradients are below about
+    :math:`\\sqrt{\\epsilon / (1 - \\rho)} = 10^{-3}`.
+
+    Examples
+    --------
+    Keras' own docstring example (``var1 = 10``, loss ``var1 ** 2 / 2``, rate 0.1):
+
+    >>> var = torch.tensor([10.0], requires_grad=True)
+    >>> optimizer = KerasRMSprop([var], lr=0.1)
+    >>> (var**2 / 2).sum().backward()
+    >>> optimizer.step()
+    >>> round(var.item(), 6)  # 10 - 0.1 * 10 / sqrt(0.1 * 100 + 1e-7)
+    9.683772
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        rho: float = 0.9,
+        eps: float = 1e-7,
+        weight_decay: float = 0.0,
+    ) -> None:
+        if not _is_real(lr) or not lr > 0:
+            raise ValueError(f"expected lr > 0, got {lr!r}")
+        if not _is_real(rho) or not 0 <= rho < 1:
+            raise ValueError(f"expected rho in [0, 1), got {rho!r}")
+        if not _is_real(eps) or not eps > 0:
+            raise ValueError(f"expected eps > 0, got {eps!r}")
+        if not _is_real(weight_decay) or not weight_decay >= 0:
+            raise ValueError(f"expected weight_decay >= 0, got {weight_decay!r}")
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            rho, eps, lr = group["rho"], group["eps"], group["lr"]
+            for parameter in group["params"]:
+                if parameter.grad is None:
+                    continue
+                grad = parameter.grad
+                if group["weight_decay"]:
+                    grad = grad.add(parameter, alpha=group["weight_decay"])
+                state = self.state[parameter]
+                if not state:
+                    state["square_avg"] = torch.zeros_like(parameter)
+                square_avg = state["square_avg"]
+                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+                parameter.addcdiv_(grad, square_avg.add(eps).sqrt_(), value=-lr)
+        return loss
+
+
 _OPTIMIZER_CLASSES = {
     "adam": (torch.optim.Adam, {}),
     "sgd": (torch.optim.SGD, {"momentum": SGD_MOMENTUM}),
     "rmsprop": (torch.optim.RMSprop, {}),
+    "keras_rmsprop": (KerasRMSprop, {}),
 }
 
 OPTIMIZERS = tuple(_OPTIMIZER_CLASSES)
-"""Optimiser names the loop accepts; ``"sgd"`` uses momentum 0.9."""
+"""Optimiser names the loop accepts: ``"sgd"`` uses momentum 0.9; ``"adam"`` and
+``"rmsprop"`` use PyTorch's defaults (RMSprop: alpha 0.99, eps 1e-8 added after the
+root); ``"keras_rmsprop"`` is :class:`KerasRMSprop` (rho 0.9, eps 1e-7 under the root)."""
 
 LOSSES = ("cross_entropy", "mse")
 """Loss names :func:`train_classifier` accepts (``"mse"`` is against one-hot targets)."""
@@ -314,8 +396,9 @@ def train_classifier(
         CPU generator that draws the validation split, the dropout masks (it seeds a
         forked global RNG), each epoch's shuffle and the augmentation. The only source
         of randomness.
-    optimizer : {"adam", "sgd", "rmsprop"}
-        ``"sgd"`` uses momentum 0.9; the others use PyTorch's defaults.
+    optimizer : {"adam", "sgd", "rmsprop", "keras_rmsprop"}
+        ``"sgd"`` uses momentum 0.9; ``"adam"`` and ``"rmsprop"`` use PyTorch's
+        defaults; ``"keras_rmsprop"`` is :class:`KerasRMSprop` (Keras' defaults).
     weight_decay : float
         L2 penalty coefficient passed to the optimiser.
     device : {"cpu", "cuda"}

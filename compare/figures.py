@@ -19,6 +19,7 @@ __all__ = [
     "plot_accuracy",
     "plot_accuracy_vs_time_steps",
     "plot_confusion",
+    "plot_learning_curves",
     "plot_receptive_fields",
     "plot_spike_raster",
     "plot_training_history",
@@ -187,6 +188,56 @@ def plot_training_history(history, *, fig=None):
     axes[2].legend(fontsize=7, frameon=False)
     for ax in axes:
         ax.set_xlabel("training examples")
+        ax.spines[["top", "right"]].set_visible(False)
+    return axes
+
+
+def plot_learning_curves(curves, *, test_accuracy=None, published=None, fig=None):
+    """Training loss and accuracy per epoch of several models, test accuracy at the end.
+
+    Two panels against epochs (one line per model, same colour in both): the mean
+    training loss (log scale) and the training accuracy. A model's final test accuracy,
+    when given, is a filled marker just after its last epoch; a published accuracy, when
+    given, a horizontal tick of the same colour at the right edge, so the reader sees
+    how far a training curve ends from the literature.
+
+    Parameters
+    ----------
+    curves : dict of str -> dict
+        Model label -> ``{"train_loss": [...], "train_accuracy": [...]}``, one value per
+        epoch (an artificial model's ``history_``; accuracies as fractions).
+    test_accuracy : dict of str -> float, optional
+        Model label -> final test accuracy (fraction).
+    published : dict of str -> float, optional
+        Model label -> published test accuracy (fraction) to compare with.
+    """
+    fig = fig or plt.figure(figsize=(8.0, 3.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    colours = plt.get_cmap("tab10")
+    for k, (label, curve) in enumerate(curves.items()):
+        colour = colours(k % 10)
+        epochs = np.arange(1, len(curve["train_loss"]) + 1)
+        axes[0].plot(epochs, curve["train_loss"], color=colour, label=label)
+        axes[1].plot(epochs, 100 * np.asarray(curve["train_accuracy"]), color=colour)
+        if test_accuracy and label in test_accuracy:
+            axes[1].plot([epochs[-1] + 0.5], [100 * test_accuracy[label]], "o", color=colour, ms=5)
+        if published and label in published:
+            axes[1].plot(
+                [1.0], [100 * published[label]], marker=0, ms=9, mew=2, color=colour,
+                transform=axes[1].get_yaxis_transform(), clip_on=False,
+            )  # fmt: skip
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("training loss")
+    axes[0].legend(fontsize=7, frameon=False)
+    axes[1].set_ylabel("accuracy (%)")
+    notes = ["lines: training set"]
+    if test_accuracy:
+        notes.append("dots: final test")
+    if published:
+        notes.append("ticks at right: published")
+    axes[1].set_title("; ".join(notes), fontsize=7)
+    for ax in axes:
+        ax.set_xlabel("epoch")
         ax.spines[["top", "right"]].set_visible(False)
     return axes
 

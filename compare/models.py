@@ -44,6 +44,12 @@ def _cnn(**params):
     return CNNClassifier(**params)
 
 
+def _cnn1d(**params):
+    from artificial import CNN1DClassifier
+
+    return CNN1DClassifier(**params)
+
+
 def _rnn(**params):
     from artificial import RNNClassifier
 
@@ -56,6 +62,12 @@ def _converted_snn(**params):
     return ConvertedSNNClassifier(**params)
 
 
+def _sg_snn(**params):
+    from artificial import SpikingMLPClassifier
+
+    return SpikingMLPClassifier(**params)
+
+
 MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
     "diehl-cook": ("spiking", _diehl_cook),
     # Trained by backprop, but it predicts (and reports operations) as a Brian2 SNN.
@@ -63,9 +75,15 @@ MODELS: dict[str, tuple[str, Callable[..., BaseEstimator]]] = {
     "mlp": ("artificial", _mlp),
     "logistic": ("artificial", _logistic),
     "cnn": ("artificial", _cnn),
+    "cnn1d": ("artificial", _cnn1d),
     "rnn": ("artificial", _rnn),
+    "sg-snn": ("artificial", _sg_snn),
 }
-"""Registry: kind -> (arm, factory taking the estimator's keyword arguments)."""
+"""Registry: kind -> (arm, factory taking the estimator's keyword arguments).
+
+``"sg-snn"`` is the surrogate-gradient spiking MLP (:class:`artificial.SpikingMLPClassifier`):
+spiking neurons, but trained by backprop in PyTorch, so it belongs to the artificial arm
+(the spiking arm is what Brian2 simulates)."""
 
 
 @dataclass(frozen=True)

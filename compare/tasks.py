@@ -20,6 +20,9 @@ Loaders
     are distributed as. Nothing is downloaded: the files are found in ``data_dir``,
     ``$SPIKEARENA_DATA`` or (Fashion-MNIST) Debian's ``dataset-fashion-mnist``
     package, and a missing file gives a message saying where it looked.
+``load_mnist1d``
+    MNIST-1D (Greydanus 2020): 5000 one-dimensional signals of length 40, generated
+    offline by the ``mnist1d`` package exactly as the published data set.
 
 ``load_task(name)`` looks a loader up by name in :data:`TASKS`.
 
@@ -40,6 +43,7 @@ import gzip
 import hashlib
 import math
 import os
+import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +61,7 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",
+    "load_mnist1d",
     "load_task",
     "read_idx",
     "write_idx",
@@ -716,6 +721,90 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
     )
 
 
+MNIST1D_SHA256 = "2c99ed4fb1bdacf5ca8a49eff0376c1f7df69f0d0db190632c71462eaa1ef6c7"
+"""SHA-256 of MNIST-1D's ``x``, ``y``, ``x_test``, ``y_test`` arrays as the mnist1d package
+(0.0.2.post1) generates them with its default arguments (see :func:`load_mnist1d`)."""
+
+
+def load_mnist1d() -> Task:
+    """Generate MNIST-1D (Greydanus 2020) offline with the ``mnist1d`` package.
+
+    MNIST-1D ("Scaling down deep learning", arXiv:2011.14439) is 5000 one-dimensional
+    signals of length 40, ten classes: each is one of ten hand-made digit templates,
+    padded, translated, scaled, sheared and noised at random, then standardised over
+    the whole set; the first 4000 are the training split, the last 1000 the test split.
+    The data come from ``mnist1d.data.make_dataset(mnist1d.data.get_dataset_args())``
+    (seed 42), which needs no network; ``mnist1d.data.get_dataset``, which downloads
+    the published pickle, is never called. ``make_dataset`` seeds Python's and NumPy's
+    global random generators; their states are restored afterwards.
+
+    The generated values are standardised (mean 0, SD 1, range about -5.5 to 4.5); the
+    project's models read [0, 1], so every value becomes ``(x - lo) / (hi - lo)`` with
+    ``lo`` and ``hi`` the training split's minimum and maximum (one affine map, chosen
+    without looking at the test split; test values outside, if any, are clipped).
+
+    Returns
+    -------
+    Task
+        ``name="mnist1d"``, ``shape=(40,)`` (sequence models read it as 40 steps of one
+        feature), ``classes=("0", ..., "9")``, 4000 training and 1000 test examples.
+        ``sha256`` digests the generated float64 ``x`` and int64 ``y``, then ``x_test``
+        and ``y_test`` (before rescaling); with mnist1d 0.0.2.post1 it is
+        :data:`MNIST1D_SHA256`, the same in every process. ``source`` names the package
+        version, the arguments' seed and the rescaling.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If the ``mnist1d`` package is not installed (``pip install mnist1d``).
+
+    Examples
+    --------
+    >>> task = load_mnist1d()
+    >>> task.n_train, task.n_test, task.shape, task.sha256 == MNIST1D_SHA256
+    (4000, 1000, (40,), True)
+    """
+    from importlib.metadata import version
+
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        data = make_dataset(args)
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+    arrays = [np.ascontiguousarray(data[key]) for key in ("x", "y", "x_test", "y_test")]
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(array.tobytes())
+    x, y, x_test, y_test = arrays
+    low, high = float(x.min()), float(x.max())
+
+    def rescale(values: np.ndarray) -> np.ndarray:
+        scaled = ((values - low) / (high - low)).astype(np.float32)
+        return np.ascontiguousarray(np.clip(scaled, 0.0, 1.0))
+
+    n_train, n_test = len(y), len(y_test)
+    return Task(
+        name="mnist1d",
+        X_train=rescale(x),
+        y_train=y.astype(np.int64),
+        X_test=rescale(x_test),
+        y_test=y_test.astype(np.int64),
+        shape=(int(x.shape[1]),),
+        classes=DIGITS_CLASSES,
+        source=(
+            f"mnist1d {version('mnist1d')}: make_dataset(get_dataset_args()) generated "
+            f"offline (seed {args.seed}, {n_train} train / {n_test} test); features "
+            f"(x - ({low:.6g})) / {high - low:.6g}, the training split's range, clipped to [0, 1]"
+        ),
+        sha256=digest.hexdigest(),
+    )
+
+
 def _load_idx_task(
     dataset: str,
     title: str,
@@ -834,6 +923,7 @@ TASKS: dict[str, Callable[..., Task]] = {
     "digits": load_digits,
     "mnist": load_mnist,
     "fashion-mnist": load_fashion_mnist,
+    "mnist1d": load_mnist1d,
 }
 """Task loaders by name; :func:`load_task` looks names up here."""
 
@@ -844,7 +934,8 @@ def load_task(name: str, **kwargs) -> Task:
     Parameters
     ----------
     name : str
-        A key of :data:`TASKS`: ``"digits"``, ``"fashion-mnist"`` or ``"mnist"``.
+        A key of :data:`TASKS`: ``"digits"``, ``"fashion-mnist"``, ``"mnist"`` or
+        ``"mnist1d"``.
     **kwargs
         Passed to the loader (e.g. ``data_dir=`` or ``random_state=``).
 

@@ -264,7 +264,7 @@ def test_prediction_rejects_bad_data_naming_the_problem(estimator_class, small_t
     [
         (
             {"optimizer": "adagrad"},
-            r"expected optimizer in \('adam', 'sgd', 'rmsprop'\), got 'adagrad'",
+            r"expected optimizer in \('adam', 'sgd', 'rmsprop', 'keras_rmsprop'\), got 'adagrad'",
         ),
         ({"epochs": 0}, r"expected epochs to be a positive int, got 0"),
         ({"batch_size": 2.5}, r"expected batch_size to be a positive int, got 2\.5"),
@@ -360,7 +360,7 @@ def _seeded_net(seed):
         return MLP(8, (16,), 3)
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "keras_rmsprop"])
 def test_train_classifier_is_deterministic_and_lowers_the_loss(optimizer, small_task):
     X, y = small_task
     runs = []

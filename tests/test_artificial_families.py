@@ -23,8 +23,10 @@ from torch.nn import functional
 
 from artificial import (
     MLP,
+    CNN1DClassifier,
     CNNClassifier,
     ConvNet,
+    ConvNet1d,
     ImageAugmentation,
     LinearRegression,
     LogisticRegression,
@@ -35,11 +37,13 @@ from artificial import (
     train_regressor,
 )
 from artificial.augmentation import affine_matrices, augment_images, warp_images
+from artificial.models import Standardize
 from artificial.operations import measure_operations
 from artificial.training import (
     LOSSES,
     LR_SCHEDULES,
     History,
+    KerasRMSprop,
     forward_in_chunks,
     learning_rates,
     validation_split,
@@ -292,7 +296,7 @@ def test_a_diverging_estimator_raises_and_stays_unfitted(small_task):
         ),
         (
             CNNClassifier(image_shape=(8, 8), optimizer="adagrad"),
-            r"expected optimizer in \('adam', 'sgd', 'rmsprop'\), got 'adagrad'",
+            r"expected optimizer in \('adam', 'sgd', 'rmsprop', 'keras_rmsprop'\), got 'adagrad'",
         ),
         (
             RNNClassifier(sequence_shape=(8, 8), cell="transformer"),
@@ -532,15 +536,217 @@ def test_keras_preset_and_twin_report_their_parameter_counts():
     assert (
         keras.get_params()
         == MLPClassifier(
-            (512,), "relu", 0.2, optimizer="rmsprop", learning_rate=1e-3, batch_size=128, epochs=20
+            (512,), "relu", 0.0, "glorot_uniform", optimizer="keras_rmsprop",
+            learning_rate=1e-3, batch_size=128, epochs=5,
         ).get_params()
-    )
+    )  # fmt: skip
     assert MLPClassifier.keras_mnist(n_hidden_layers=2, epochs=5).hidden_sizes == (512, 512)
     X = np.random.default_rng(SEED).random((20, 784))
     twin = MLPClassifier.twin_of(100, epochs=1, random_state=SEED).fit(X, np.arange(20) % 10)
     assert twin.n_parameters_ == mlp_parameter_count(784, (100,), 10) == 785 * 100 + 101 * 10
     with pytest.raises(ValueError, match=r"expected n_hidden to be a positive int, got 0"):
         MLPClassifier.twin_of(0)
+
+
+# --- Keras' RMSprop and initialisation ------------------------------------------------
+
+
+def test_keras_rmsprop_follows_the_keras_update_with_epsilon_under_the_root():
+    """v = rho v + (1 - rho) g^2; theta -= lr g / sqrt(v + eps), from v = 0."""
+    rho, eps, lr = 0.9, 1e-7, 0.5
+    grads = [1e-4, -3e-4, 2.0]  # tiny gradients are where epsilon's place matters
+    theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = KerasRMSprop([theta], lr=lr)
+    assert optimizer.defaults == {"lr": lr, "rho": rho, "eps": eps, "weight_decay": 0.0}
+    v, expected = 0.0, 0.0
+    for g in grads:
+        theta.grad = torch.tensor([g], dtype=torch.float64)
+        optimizer.step()
+        v = rho * v + (1 - rho) * g**2
+        expected -= lr * g / math.sqrt(v + eps)
+        assert theta.item() == pytest.approx(expected, rel=1e-12)  # float64 rounding only
+    # First step, g = 1e-4: sqrt(1e-9 + 1e-7) damps it to 0.31 lr; PyTorch's RMSprop
+    # (alpha 0.99, eps 1e-8 after the root) would step 10 lr.
+    first = lr * 1e-4 / math.sqrt(0.1 * 1e-8 + 1e-7)
+    assert first == pytest.approx(0.3147 * lr, rel=1e-3)
+    torch_theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    torch_theta.grad = torch.tensor([1e-4], dtype=torch.float64)
+    torch.optim.RMSprop([torch_theta], lr=lr).step()
+    assert torch_theta.item() == pytest.approx(-10 * lr, rel=1e-3)
+
+
+def test_keras_rmsprop_weight_decay_adds_an_l2_gradient():
+    theta = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
+    theta.grad = torch.tensor([0.0], dtype=torch.float64)
+    KerasRMSprop([theta], lr=0.1, weight_decay=0.5).step()
+    g = 0.5 * 2.0  # the gradient of 0.25 theta^2 at 2
+    assert theta.item() == pytest.approx(2.0 - 0.1 * g / math.sqrt(0.1 * g**2 + 1e-7), rel=1e-12)
+    with pytest.raises(ValueError, match=r"expected rho in \[0, 1\), got 1\.0"):
+        KerasRMSprop([theta], rho=1.0)
+
+
+def test_glorot_uniform_init_has_keras_bounds_variance_and_zero_biases():
+    net = _seeded(lambda: MLP(784, (512,), 10, init="glorot_uniform"))
+    for layer, (fan_in, fan_out) in zip(net.network[::2], [(784, 512), (512, 10)]):
+        bound = math.sqrt(6 / (fan_in + fan_out))  # Glorot & Bengio (2010), eq. 16
+        weights = layer.weight.detach().double()
+        assert weights.abs().max() <= bound and weights.abs().max() > 0.99 * bound
+        # U(-b, b) has variance b^2 / 3 = 2 / (fan_in + fan_out); with 401,408 or 5,120
+        # draws the sample variance lies within 3 % of it (about 4 standard errors).
+        assert weights.var().item() == pytest.approx(2 / (fan_in + fan_out), rel=0.03)
+        assert torch.count_nonzero(layer.bias) == 0
+    default = _seeded(lambda: MLP(784, (512,), 10))
+    assert torch.count_nonzero(default.network[0].bias) == 512  # PyTorch's uniform biases
+    assert default.network[0].weight.abs().max() <= 1 / math.sqrt(784)
+    with pytest.raises(ValueError, match=r"expected init in \('pytorch', 'glorot_uniform'\)"):
+        MLP(4, (), 2, init="he_normal")
+
+
+def test_keras_preset_builds_glorot_weights_and_trains_with_keras_rmsprop(image_task):
+    X, y = image_task
+    model = MLPClassifier.keras_mnist(epochs=1, random_state=SEED).fit(X, y)
+    assert [type(m).__name__ for m in model.module_.network] == ["Linear", "ReLU", "Linear"]
+    assert torch.count_nonzero(model.module_.network[0].bias) > 0  # trained away from zero
+    # Same seed, no training: the initial biases are zero.
+    assert MLPClassifier.keras_mnist()._build_module(64, 3).network[0].bias.abs().sum() == 0
+
+
+# --- standardised inputs --------------------------------------------------------------
+
+
+def test_standardize_layer_is_a_fixed_affine_map_saved_as_buffers():
+    layer = Standardize(mean=0.5, std=0.25)
+    x = torch.tensor([[0.0, 0.25, 1.0]])
+    torch.testing.assert_close(layer(x), (x - 0.5) / 0.25, rtol=0, atol=0)
+    assert list(layer.parameters()) == [] and set(layer.state_dict()) == {"mean", "std"}
+    with pytest.raises(ValueError, match=r"standard deviation > 0 .* got mean 0\.5 and std 0\.0"):
+        Standardize(0.5, 0.0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LogisticRegression(epochs=2, standardize=True, random_state=SEED),
+        lambda: CNN1DClassifier((16, 4), (4,), (3,), epochs=2, standardize=True, random_state=SEED),
+        lambda: RNNClassifier((8, 8), "gru", 4, epochs=2, standardize=True, random_state=SEED),
+    ],
+    ids=["logistic", "cnn1d", "gru"],
+)
+def test_standardized_estimators_scale_by_the_training_data_then_run_the_network(make, image_task):
+    X, y = image_task
+    model = make().fit(X, y)
+    assert model.get_params()["standardize"] is True
+    scaling, network = model.module_.standardize, model.module_.network
+    # Two scalars over every training value (not per feature), in float64.
+    assert scaling.mean.item() == pytest.approx(X.astype(np.float32).mean(dtype=np.float64))
+    assert scaling.std.item() == pytest.approx(X.astype(np.float32).std(dtype=np.float64))
+    x = torch.as_tensor(X[:5], dtype=torch.float32)
+    expected = forward_in_chunks(network, (x - scaling.mean) / scaling.std)
+    assert np.array_equal(model.predict(X[:5]), expected.argmax(dim=1).numpy())
+    unscaled = clone(model).set_params(standardize=False).fit(X, y)
+    assert not hasattr(unscaled.module_, "standardize")
+    assert model.operations(X[:5])["parameter_count"] == unscaled.n_parameters_
+
+
+def test_standardize_refuses_constant_inputs_and_non_booleans(image_task):
+    X, y = image_task
+    with pytest.raises(ValueError, match=r"are all training values equal\?"):
+        LogisticRegression(epochs=1, standardize=True).fit(np.full_like(X, 0.5), y)
+    with pytest.raises(ValueError, match=r"expected standardize True or False, got 'yes'"):
+        LogisticRegression(epochs=1, standardize="yes").fit(X, y)
+
+
+# --- convolutional variants -------------------------------------------------------------
+
+
+def test_vgg_style_blocks_stack_convolutions_with_batch_norm(image_task):
+    X, y = image_task
+    net = ConvNet((8, 8), 3, channels=(4, 6), dense_size=5, convs_per_block=2, batch_norm=True)
+    names = [type(m).__name__ for m in net.features]
+    assert names == ["Conv2d", "BatchNorm2d", "ReLU"] * 2 + ["MaxPool2d"] + (
+        ["Conv2d", "BatchNorm2d", "ReLU"] * 2 + ["MaxPool2d"]
+    )
+    assert all(conv.bias is None for conv in net.features if isinstance(conv, nn.Conv2d))
+    assert net.feature_shape == (6, 2, 2)
+    # Convolutions without biases (9 c_in c_out), batch norm (2 c), dense and output.
+    expected = 9 * (1 * 4 + 4 * 4 + 4 * 6 + 6 * 6) + 2 * (4 + 4 + 6 + 6) + 25 * 5 + 6 * 3
+    assert sum(p.numel() for p in net.parameters()) == expected
+    model = CNNClassifier((8, 8), (4, 6), 3, 5, 0.5, convs_per_block=2, batch_norm=True,
+                          epochs=1, random_state=SEED).fit(X, y)  # fmt: skip
+    report = model.operations(X)
+    # Batch norm is not counted; every convolution is (outputs x c_in x 9).
+    conv_macs = 9 * (64 * (1 * 4 + 4 * 4) + 16 * (4 * 6 + 6 * 6))
+    assert report["dense_macs"] == conv_macs + 24 * 5 + 5 * 3
+    assert report["neuron_updates"] == 64 * 4 * 2 + 16 * 6 * 2 + 5 + 3
+
+
+def test_channels_last_images_give_the_same_logits_as_the_ordinary_layout(image_task):
+    net = _seeded(lambda: ConvNet((8, 8), 3, channels=(4,), dense_size=5, dropout=0.0)).eval()
+    x = torch.as_tensor(image_task[0][:6], dtype=torch.float32)
+    with torch.no_grad():
+        expected = net.classifier(net.features(x.reshape(6, 1, 8, 8)))  # contiguous NCHW
+        # Different kernels sum in a different order: float32 rounding only.
+        torch.testing.assert_close(net(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_conv1d_net_reads_steps_of_features_as_channels():
+    net = _seeded(lambda: ConvNet1d((6, 2), 3, channels=(4,), kernel_sizes=(3,), stride=1))
+    assert net.feature_shape == (4, 6 - 3 + 2 * 1 + 1)
+    x = torch.arange(12, dtype=torch.float32)[None] / 12  # steps (x0, x1), (x2, x3), ...
+    conv = net.features[0]
+    with torch.no_grad():
+        channels = x.reshape(1, 6, 2).transpose(1, 2)  # feature f of step t at [f, t]
+        assert torch.equal(channels[0, 1], x[0, 1::2])
+        expected = net.classifier(torch.relu(conv(channels)))
+        torch.testing.assert_close(net(x), expected, rtol=0, atol=0)
+    # (2 + 2 * 1 - 5) // 2 + 1 = 0 outputs.
+    with pytest.raises(ValueError, match=r"a sequence of 2 steps is too short"):
+        ConvNet1d((2, 1), 3, channels=(4,), kernel_sizes=(5,))
+    with pytest.raises(ValueError, match=r"expected one kernel size per conv layer"):
+        ConvNet1d((40, 1), 3, channels=(4, 4), kernel_sizes=(3,))
+
+
+def test_conv1d_operations_count_non_zero_pairs_by_hand():
+    conv = nn.Conv1d(1, 2, kernel_size=2, bias=False)
+    with torch.no_grad():
+        conv.weight.copy_(torch.tensor([[[1.0, 0.0]], [[1.0, 1.0]]]))
+    x = torch.tensor([[[1.0, 0.0, 2.0]]])
+    # Output 2 channels x 2 steps. Channel 0 (first tap only): window (x0, x1) pairs x0
+    # with the tap -> 1; window (x1, x2) pairs x1 = 0 -> 0. Channel 1 (both taps): x0 in
+    # window 0 and x2 in window 1 -> 2. Outputs [1, 0] and [1, 2]: 3 of 4 non-zero.
+    report = measure_operations(nn.Sequential(conv, nn.ReLU()), x)
+    assert report == {
+        "parameter_count": 4.0,
+        "footprint_bytes": 4.0 * 4,
+        "connection_sparsity": 1 / 4,
+        "dense_macs": 4 * 1 * 2,  # output elements x in_channels x kernel length
+        "effective_macs": 1 + 2,
+        "effective_acs": 0.0,
+        "activations": 3.0,
+        "activation_sparsity": 1 - 3 / 4,
+        "neuron_updates": 4.0,
+    }
+
+
+def test_conv1d_operations_count_strided_padding_as_dense_but_not_effective_work():
+    conv = nn.Conv1d(1, 1, kernel_size=3, stride=2, padding=1)
+    report = measure_operations(conv, torch.ones(2, 1, 5))
+    # floor((5 + 2 - 3) / 2) + 1 = 3 outputs x 3 taps; the windows cover positions
+    # (-1, 0, 1), (1, 2, 3), (3, 4, 5): 2 + 3 + 2 real inputs.
+    assert report["dense_macs"] == 3 * 3
+    assert report["effective_macs"] == 2 + 3 + 2
+    assert report["neuron_updates"] == 3
+
+
+def test_mnist1d_cnn_operations_follow_the_layer_formulas():
+    X = np.random.default_rng(SEED).random((30, 40))
+    model = CNN1DClassifier(epochs=1, random_state=SEED).fit(X, np.arange(30) % 3)
+    report = model.operations(X)
+    # Lengths 40 -> 19 -> 10 -> 5 with 25 channels (Greydanus's ConvBase), read-out 125 -> 3.
+    assert report["dense_macs"] == 19 * 25 * 1 * 5 + 10 * 25 * 25 * 3 + 5 * 25 * 25 * 3 + 125 * 3
+    assert report["neuron_updates"] == (19 + 10 + 5) * 25 + 3
+    assert report["parameter_count"] == model.n_parameters_ == 25 * 6 + 2 * 25 * 76 + 3 * 126
+    assert report["activations"] == pytest.approx((1 - report["activation_sparsity"]) * 34 * 25)
 
 
 # --- each family learns ---------------------------------------------------------------
@@ -595,6 +801,28 @@ def test_a_gru_learns_mnist1d_sequences():
     ).fit(scale(data["x"]), data["y"])
     # Measured 0.345 (chance 0.1); the GRU is still early in training after 10 epochs.
     assert model.score(scale(data["x_test"]), data["y_test"]) > 0.25
+
+
+@pytest.fixture(scope="module")
+def mnist1d_task():
+    """MNIST-1D, generated offline by the mnist1d package (compare.tasks.load_mnist1d)."""
+    pytest.importorskip("mnist1d")
+    from compare.tasks import load_mnist1d
+
+    return load_mnist1d()
+
+
+def test_the_mnist1d_cnn_learns_what_an_mlp_cannot_in_the_same_epochs(mnist1d_task):
+    """MNIST-1D separates models with a spatial prior from those without (Greydanus 2020)."""
+    task = mnist1d_task
+    training = {"epochs": 6, "standardize": True, "random_state": SEED}
+    cnn = CNN1DClassifier(**training).fit(task.X_train, task.y_train)
+    mlp = MLPClassifier((100, 100), learning_rate=1e-2, batch_size=100, **training)
+    mlp.fit(task.X_train, task.y_train)
+    cnn_accuracy = cnn.score(task.X_test, task.y_test)
+    mlp_accuracy = mlp.score(task.X_test, task.y_test)
+    # Measured 0.770 (CNN) and 0.584 (MLP) after 6 epochs; chance is 0.1.
+    assert cnn_accuracy > 0.7 and cnn_accuracy > mlp_accuracy + 0.1
 
 
 # --- operation counts -----------------------------------------------------------------

@@ -213,7 +213,7 @@ def test_replace_directory_swaps_whole_directories(tmp_path):
 
 
 def test_model_specs_are_checked():
-    known = "cnn, converted-snn, diehl-cook, logistic, mlp, rnn"
+    known = "cnn, cnn1d, converted-snn, diehl-cook, logistic, mlp, rnn, sg-snn"
     with pytest.raises(ValueError, match=f"unknown kind 'svm'; known: {known}"):
         ModelSpec("x", "svm")
     with pytest.raises(ValueError, match="random_state"):
@@ -281,25 +281,72 @@ def test_training_figures_draw_what_they_are_given(tmp_path):
     assert (tmp_path / "raster.svg").exists()
 
 
+def test_learning_curves_draw_each_model_with_its_test_and_published_marks(tmp_path):
+    from compare import figures
+
+    curves = {
+        "mlp": {"train_loss": [1.0, 0.5, 0.25], "train_accuracy": [0.5, 0.7, 0.9]},
+        "cnn": {"train_loss": [0.8, 0.4], "train_accuracy": [0.6, 0.95]},
+    }
+    axes = figures.plot_learning_curves(
+        curves, test_accuracy={"mlp": 0.85, "cnn": 0.9}, published={"cnn": 0.93}
+    )
+    assert axes[0].get_yscale() == "log" and axes[1].get_ylabel() == "accuracy (%)"
+    loss_lines = axes[0].get_lines()
+    assert [line.get_label() for line in loss_lines] == ["mlp", "cnn"]
+    np.testing.assert_array_equal(loss_lines[0].get_xdata(), [1, 2, 3])
+    # Accuracy panel: per model its curve (in %), its test dot after the last epoch, and
+    # (cnn only) the published tick; every mark in the model's colour.
+    mlp_curve, mlp_test, cnn_curve, cnn_test, cnn_published = axes[1].get_lines()
+    np.testing.assert_allclose(mlp_curve.get_ydata(), [50, 70, 90])
+    assert (mlp_test.get_xdata()[0], mlp_test.get_ydata()[0]) == (3.5, 85.0)
+    assert (cnn_test.get_xdata()[0], cnn_published.get_ydata()[0]) == (2.5, 93.0)
+    assert cnn_published.get_color() == cnn_curve.get_color() != mlp_curve.get_color()
+    assert "published" in axes[1].get_title()
+    paths = figures.save(axes[0].figure, tmp_path / "curves")
+    assert all(p.stat().st_size > 0 for p in paths)
+
+
 _SMALL_FIT = {"epochs": 30, "batch_size": 32, "learning_rate": 3e-3}
 
 
 @pytest.mark.parametrize(
-    ("kind", "params"),
+    ("kind", "params", "estimator"),
     [
-        ("cnn", {"image_shape": (8, 8), "channels": (16,), "dense_size": 32, **_SMALL_FIT}),
-        ("rnn", {"sequence_shape": (8, 8), "hidden_size": 32, "cell": "gru", **_SMALL_FIT}),
+        (
+            "cnn",
+            {"image_shape": (8, 8), "channels": (16,), "dense_size": 32, **_SMALL_FIT},
+            "CNNClassifier",
+        ),
+        (
+            "rnn",
+            {"sequence_shape": (8, 8), "hidden_size": 32, "cell": "gru", **_SMALL_FIT},
+            "RNNClassifier",
+        ),
+        # Digits as 8 steps of 8 features: the 1-D convolutions slide down the rows.
+        (
+            "cnn1d",
+            {"sequence_shape": (8, 8), "channels": (16, 16), "kernel_sizes": (3, 3), **_SMALL_FIT},
+            "CNN1DClassifier",
+        ),
+        (
+            "sg-snn",
+            {"hidden_sizes": (32,), "n_steps": 8, **_SMALL_FIT, "epochs": 10},
+            "SpikingMLPClassifier",
+        ),
     ],
 )
-def test_registry_builds_the_cnn_and_rnn_and_compare_measures_them(kind, params):
+def test_registry_builds_each_family_and_compare_measures_it(kind, params, estimator):
     """Each registered family goes through compare's evaluation, operations included."""
     from compare.metrics import evaluate
     from compare.tasks import load_digits
 
     task = load_digits().subset(n_train=300, n_test=100)
     model = build_model(ModelSpec(kind, kind, params), random_state=0)
-    model.fit(task.X_train, task.y_train)
+    assert type(model).__name__ == estimator and ModelSpec(kind, kind).arm == "artificial"
     result = evaluate(model, task, operations_examples=20)
-    # 10 balanced classes: chance is 0.1; measured 0.93 (cnn) and 0.84 (rnn) here.
+    # 10 balanced classes: chance is 0.1; measured 0.93 (cnn), 0.84 (rnn), 0.92 (cnn1d) and
+    # 0.91 (sg-snn) here.
     assert result.metrics["accuracy"][0] > 0.5
     assert result.metrics["dense_macs"][0] > 0
+    assert result.metrics["parameter_count"][0] == model.n_parameters_

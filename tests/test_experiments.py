@@ -57,3 +57,33 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert float(rows[0]["accuracy"]) == round(metrics["accuracy"], 4)
     assert [r["readout"] for r in rows[1:]] == ["drive", "cosine", "drive", "cosine", "euclidean"]
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 and r["test_examples"] == "60" for r in rows)
+
+def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_path):
+    from compare.tasks import DEBIAN_FASHION_MNIST_DIR
+
+    study = _script("classic_networks")
+    tasks = ["mnist1d"] + (["fashion-mnist"] if DEBIAN_FASHION_MNIST_DIR.is_dir() else [])
+    args = ["--quick", "--tasks", *tasks, "--n-train", "200", "--n-test", "100", "--epochs", "1"]
+    assert study["main"]([*args, "--out", str(tmp_path), "--no-progress"]) == 0
+
+    with open(tmp_path / "accuracies.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    expected = [(task, entry.spec.label) for task in tasks for entry in study["STUDY"][task]]
+    assert [(row["task"].split("[")[0], row["model"]) for row in table] == expected
+    published = {(row["task"].split("[")[0], row["model"]): row for row in table}
+    assert published["mnist1d", "cnn1d"]["published_accuracy"] == "0.94"
+    assert "Greydanus" in published["mnist1d", "gru"]["published_source"]
+    for row in table:
+        assert 0.0 <= float(row["accuracy_mean"]) <= 1.0 and row["epochs"] == "1"
+        assert float(row["parameter_count"]) > 0
+    # MNIST-1D's 40-10 logistic regression: 410 parameters.
+    assert float(published["mnist1d", "logistic"]["parameter_count"]) == 40 * 10 + 10
+
+    with open(tmp_path / "history.csv", newline="") as f:
+        history = list(csv.DictReader(f))
+    # One epoch per model: a training loss, a training accuracy and a learning rate.
+    assert len(history) == 3 * len(expected)
+    for task in tasks:
+        assert (tmp_path / "figures" / f"learning_curves_{task}.png").stat().st_size > 0
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["models_run"]["mnist1d"]["cnn1d"]["params"]["epochs"] == 1

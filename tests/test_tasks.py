@@ -2,13 +2,16 @@
 
 Everything runs offline on tiny files written to ``tmp_path``, except one test that
 reads the real Fashion-MNIST files from Debian's dataset-fashion-mnist package and is
-skipped where that package is not installed.
+skipped where that package is not installed, and the MNIST-1D tests, which generate the
+data set with the mnist1d package (no network: a test makes every socket refuse).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import random
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +21,14 @@ from compare.tasks import (
     DEBIAN_FASHION_MNIST_DIR,
     FASHION_MNIST_CLASSES,
     IDX_FILES,
+    MNIST1D_SHA256,
     TASKS,
     IDXFormatError,
     Task,
     load_digits,
     load_fashion_mnist,
     load_mnist,
+    load_mnist1d,
     load_task,
     read_idx,
     write_idx,
@@ -349,10 +354,59 @@ def test_load_digits_deterministic_per_seed():
 
 
 def test_load_task_registry():
-    assert set(TASKS) == {"digits", "mnist", "fashion-mnist"}
+    assert set(TASKS) == {"digits", "mnist", "fashion-mnist", "mnist1d"}
+    assert TASKS["mnist1d"] is load_mnist1d
     assert load_task("digits", random_state=3).n_train == load_digits().n_train
-    with pytest.raises(ValueError, match=r"unknown task 'x'; known: digits, fashion-mnist, mnist"):
+    known = "digits, fashion-mnist, mnist, mnist1d"
+    with pytest.raises(ValueError, match=f"unknown task 'x'; known: {known}"):
         load_task("x")
+
+
+# --------------------------------------------------------------------------- MNIST-1D
+
+
+@pytest.fixture(scope="module")
+def mnist1d_task():
+    pytest.importorskip("mnist1d")
+    return load_mnist1d()
+
+
+def test_mnist1d_shapes_range_classes_and_provenance(mnist1d_task):
+    task = mnist1d_task
+    assert (task.n_train, task.n_test, task.n_features, task.shape) == (4000, 1000, 40, (40,))
+    assert task.classes == tuple("0123456789")
+    assert task.X_train.dtype == np.float32 and task.y_train.dtype == np.int64
+    # (x - min) / (max - min) of the training split sends its extremes to exactly 0 and 1.
+    assert task.X_train.min() == 0.0 and task.X_train.max() == 1.0
+    assert 0.0 <= task.X_test.min() and task.X_test.max() <= 1.0
+    # make_dataset draws num_samples // 10 = 500 signals per class, then shuffles and
+    # splits 80/20; the test split is the last 1000.
+    counts = np.bincount(task.y_train, minlength=10) + np.bincount(task.y_test, minlength=10)
+    np.testing.assert_array_equal(counts, np.full(10, 500))
+    assert "make_dataset(get_dataset_args())" in task.source and "seed 42" in task.source
+    assert task.sha256 == MNIST1D_SHA256
+
+
+def test_mnist1d_is_generated_offline_identically_and_leaves_global_rngs_alone(
+    mnist1d_task, monkeypatch
+):
+    from mnist1d import data as mnist1d_data
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("load_mnist1d must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(mnist1d_data, "get_dataset", refuse)
+    random.seed(7)
+    np.random.seed(7)
+    python_state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    again = load_mnist1d()
+    # make_dataset seeds both global generators with 42; the loader restores them.
+    assert random.getstate() == python_state
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(mnist1d_task, name))
+    assert again.sha256 == mnist1d_task.sha256 == MNIST1D_SHA256
 
 
 # --------------------------------------------------------------------------- Task
