@@ -23,9 +23,11 @@ with ``in_features`` inputs and ``out_features`` outputs, on one example :math:`
 For a 1-D or 2-D convolution, every output element is a dot product over a receptive
 field:
 
-- dense MACs :math:`=` (output elements) :math:`\\cdot`
-  ``in_channels / groups`` :math:`\\cdot` (kernel length or area), zero padding
-  included;
+- dense MACs: the (input position, kernel weight) pairs of every output element
+  that fall on the input, i.e. the convolution of an all-ones input with an all-ones
+  kernel, summed: (output elements) :math:`\\cdot` ``in_channels / groups``
+  :math:`\\cdot` (kernel length or area) less the pairs that land on zero padding
+  (NeuroBench's ``Dense``, which counts all-ones inputs through an all-ones kernel);
 - effective MACs count, over every output element, the pairs (non-zero input in its
   receptive field, non-zero kernel weight): the convolution of :math:`[x \\neq 0]` with
   :math:`[W \\neq 0]` (same stride, padding, dilation and groups), summed; padded
@@ -155,20 +157,24 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
 
     def count_conv(layer: nn.Conv1d | nn.Conv2d, inputs: tuple[Tensor, ...], output) -> None:
         (x,) = inputs
-        kernel_area = math.prod(layer.kernel_size)
-        totals["dense_macs"] += output.numel() * (layer.in_channels // layer.groups) * kernel_area
         # Each output element of the 0/1 convolution counts its (non-zero input,
-        # non-zero weight) pairs; float64 keeps these integer sums exact.
+        # non-zero weight) pairs; with all-ones operands, every pair that lies on the
+        # input (padding excluded). float64 keeps these integer sums exact.
         convolve = functional.conv1d if isinstance(layer, nn.Conv1d) else functional.conv2d
-        used = convolve(
-            (x != 0).to(torch.float64),
-            (layer.weight != 0).to(torch.float64),
-            stride=layer.stride,
-            padding=layer.padding,
-            dilation=layer.dilation,
-            groups=layer.groups,
-        )
-        totals["effective_macs"] += int(used.sum().item())
+
+        def pairs(inputs: Tensor, kernel: Tensor) -> int:
+            counted = convolve(
+                inputs.to(torch.float64),
+                kernel.to(torch.float64),
+                stride=layer.stride,
+                padding=layer.padding,
+                dilation=layer.dilation,
+                groups=layer.groups,
+            )
+            return int(counted.sum().item())
+
+        totals["dense_macs"] += pairs(torch.ones_like(x), torch.ones_like(layer.weight))
+        totals["effective_macs"] += pairs(x != 0, layer.weight != 0)
         totals["neuron_updates"] += output.numel()
 
     def count_recurrent(layer: nn.RNNBase, inputs: tuple[Tensor, ...], output) -> None:

@@ -674,8 +674,9 @@ def test_vgg_style_blocks_stack_convolutions_with_batch_norm(image_task):
     model = CNNClassifier((8, 8), (4, 6), 3, 5, 0.5, convs_per_block=2, batch_norm=True,
                           epochs=1, random_state=SEED).fit(X, y)  # fmt: skip
     report = model.operations(X)
-    # Batch norm is not counted; every convolution is (outputs x c_in x 9).
-    conv_macs = 9 * (64 * (1 * 4 + 4 * 4) + 16 * (4 * 6 + 6 * 6))
+    # Batch norm is not counted; a 3 x 3 'same' convolution of an n x n map makes
+    # (3n - 2)^2 (position, tap) pairs on the map per channel pair (padding excluded).
+    conv_macs = 22**2 * (1 * 4 + 4 * 4) + 10**2 * (4 * 6 + 6 * 6)
     assert report["dense_macs"] == conv_macs + 24 * 5 + 5 * 3
     assert report["neuron_updates"] == 64 * 4 * 2 + 16 * 6 * 2 + 5 + 3
 
@@ -728,13 +729,16 @@ def test_conv1d_operations_count_non_zero_pairs_by_hand():
     }
 
 
-def test_conv1d_operations_count_strided_padding_as_dense_but_not_effective_work():
+def test_conv1d_operations_count_no_work_on_strided_padding():
     conv = nn.Conv1d(1, 1, kernel_size=3, stride=2, padding=1)
     report = measure_operations(conv, torch.ones(2, 1, 5))
-    # floor((5 + 2 - 3) / 2) + 1 = 3 outputs x 3 taps; the windows cover positions
-    # (-1, 0, 1), (1, 2, 3), (3, 4, 5): 2 + 3 + 2 real inputs.
-    assert report["dense_macs"] == 3 * 3
+    # floor((5 + 2 - 3) / 2) + 1 = 3 outputs; the windows cover positions (-1, 0, 1),
+    # (1, 2, 3), (3, 4, 5): 2 + 3 + 2 real inputs, dense and effective alike (as
+    # NeuroBench's Dense: padding is no work).
+    assert report["dense_macs"] == 2 + 3 + 2
     assert report["effective_macs"] == 2 + 3 + 2
+    report = measure_operations(conv, torch.tensor([[[1.0, 0, 0, 0, 1]]]))
+    assert report["dense_macs"] == 2 + 3 + 2 and report["effective_macs"] == 1 + 0 + 1
     assert report["neuron_updates"] == 3
 
 
@@ -742,8 +746,12 @@ def test_mnist1d_cnn_operations_follow_the_layer_formulas():
     X = np.random.default_rng(SEED).random((30, 40))
     model = CNN1DClassifier(epochs=1, random_state=SEED).fit(X, np.arange(30) % 3)
     report = model.operations(X)
-    # Lengths 40 -> 19 -> 10 -> 5 with 25 channels (Greydanus's ConvBase), read-out 125 -> 3.
-    assert report["dense_macs"] == 19 * 25 * 1 * 5 + 10 * 25 * 25 * 3 + 5 * 25 * 25 * 3 + 125 * 3
+    # Lengths 40 -> 19 -> 10 -> 5 with 25 channels (Greydanus's ConvBase), read-out 125 -> 3;
+    # per channel pair, the (position, tap) pairs that fall on the input (stride 2,
+    # padding 1): kernel 5 on 40 -> 19 x 5 - 1 (the first window's padded tap), kernel 3
+    # on 19 -> 10 x 3 - 2 (the first and the last), on 10 -> 5 x 3 - 1 (the first).
+    taps = 25 * 1 * (19 * 5 - 1) + 25 * 25 * (10 * 3 - 2) + 25 * 25 * (5 * 3 - 1)
+    assert report["dense_macs"] == taps + 125 * 3
     assert report["neuron_updates"] == (19 + 10 + 5) * 25 + 3
     assert report["parameter_count"] == model.n_parameters_ == 25 * 6 + 2 * 25 * 76 + 3 * 126
     assert report["activations"] == pytest.approx((1 - report["activation_sparsity"]) * 34 * 25)
@@ -850,12 +858,15 @@ def test_conv_operations_count_non_zero_pairs_by_hand():
     }
 
 
-def test_conv_operations_count_padding_as_dense_but_not_effective_work():
+def test_conv_operations_count_no_work_on_padding():
     conv = nn.Conv2d(1, 1, kernel_size=3, padding=1)
     report = measure_operations(conv, torch.ones(3, 1, 2, 2))
-    # 4 outputs x 9 taps, padding included; every 3 x 3 window covers the whole 2 x 2 image.
-    assert report["dense_macs"] == 4 * 9
+    # 4 outputs x 9 taps, but every 3 x 3 window covers only the 2 x 2 image: padding
+    # is no work, dense (as NeuroBench's Dense) or effective.
+    assert report["dense_macs"] == 4 * 4
     assert report["effective_macs"] == 4 * 4
+    report = measure_operations(conv, torch.tensor([[[[1.0, 0], [0, 0]]]]))
+    assert report["dense_macs"] == 4 * 4 and report["effective_macs"] == 4 * 1
     grouped = nn.Conv2d(4, 4, kernel_size=1, groups=2)
     assert measure_operations(grouped, torch.ones(1, 4, 1, 1))["dense_macs"] == 4 * (4 // 2)
 
@@ -913,7 +924,8 @@ def test_cnn_operations_match_the_layer_formulas(image_task):
     model = CNNClassifier((8, 8), (4,), 3, 5, 0.5, epochs=1, random_state=SEED).fit(X, y)
     report = model.operations(X)
     conv_outputs = 4 * 8 * 8
-    assert report["dense_macs"] == conv_outputs * 1 * 9 + (4 * 4 * 4) * 5 + 5 * 3
+    # a 3 x 3 'same' convolution of 8 x 8: (3 * 8 - 2)^2 on-image pairs per channel pair
+    assert report["dense_macs"] == 4 * 22**2 + (4 * 4 * 4) * 5 + 5 * 3
     assert report["neuron_updates"] == conv_outputs + 5 + 3
     assert report["parameter_count"] == (9 + 1) * 4 + (64 + 1) * 5 + (5 + 1) * 3
     assert isinstance(model.module_, ConvNet)
