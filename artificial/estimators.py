@@ -860,8 +860,8 @@ validation_fraction, patience, random_state, device, verbose, standardize
     >>> model = CNN1DClassifier(epochs=2, random_state=0).fit(X, y)
     >>> model.n_parameters_  # 25*(5+1) + 2 * 25*(25*3+1) + 3*(125+1)
     4328
-    >>> model.operations(X[:4])["dense_macs"]  # 19*25*5 + 10*25*75 + 5*25*75 + 125*3
-    30875.0
+    >>> model.operations(X[:4])["dense_macs"]  # 25*94 + 625*28 + 625*14 + 125*3: padding skipped
+    28975.0
     """
 
     def __init__(

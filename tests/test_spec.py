@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from compare.experiment import ExperimentConfig
-from compare.models import ModelSpec
+from compare.models import MODELS, ModelSpec
 from compare.spec import (
     KeyLocator,
     SpecError,
@@ -133,7 +133,8 @@ def test_the_base_spec_resolves_with_defaults(tmp_path):
         (
             ('kind = "logistic"', 'kind = "svm"'),
             '"svm"',
-            r"models.lr.kind: unknown model kind 'svm'; known: cnn, diehl-cook, logistic, mlp",
+            "models.lr.kind: unknown model kind 'svm'; known: "
+            + re.escape(", ".join(sorted(MODELS))),
         ),
         (
             ('name = "digits"', 'name = "digitz"'),
