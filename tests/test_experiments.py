@@ -58,6 +58,7 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert [r["readout"] for r in rows[1:]] == ["drive", "cosine", "drive", "cosine", "euclidean"]
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 and r["test_examples"] == "60" for r in rows)
 
+
 def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_path):
     from compare.tasks import DEBIAN_FASHION_MNIST_DIR
 
