@@ -681,6 +681,23 @@ def test_vgg_style_blocks_stack_convolutions_with_batch_norm(image_task):
     assert report["neuron_updates"] == 64 * 4 * 2 + 16 * 6 * 2 + 5 + 3
 
 
+def test_fashion_mnist_cnn_preset_builds_its_network_and_augmentation():
+    model = CNNClassifier.fashion_mnist(random_state=SEED)
+    net = model._build_module(784, 10)
+    # conv 1->32 and 32->64 (3 x 3, no bias) + batch norm (2 per channel), dense
+    # 7 * 7 * 64 -> 256, output 256 -> 10.
+    expected = (9 * 32 + 2 * 32) + (9 * 32 * 64 + 2 * 64) + (3136 + 1) * 256 + (256 + 1) * 10
+    assert sum(p.numel() for p in net.parameters()) == expected == 824_554
+    assert net.feature_shape == (64, 7, 7)
+    assert model._augmentation() == ImageAugmentation((28, 28), shift=0.1, horizontal_flip=True)
+    plain = CNNClassifier.fashion_mnist(augment=False, epochs=3)
+    assert plain._augmentation() is None and plain.epochs == 3
+    unaugmented = {"shift": 0.0, "horizontal_flip": False, "epochs": 3, "random_state": None}
+    assert plain.get_params() == {**model.get_params(), **unaugmented}
+    with pytest.raises(ValueError, match=r"expected augment True or False, got 1"):
+        CNNClassifier.fashion_mnist(augment=1)
+
+
 def test_channels_last_images_give_the_same_logits_as_the_ordinary_layout(image_task):
     net = _seeded(lambda: ConvNet((8, 8), 3, channels=(4,), dense_size=5, dropout=0.0)).eval()
     x = torch.as_tensor(image_task[0][:6], dtype=torch.float32)
