@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -794,6 +795,72 @@ validation_fraction, patience, random_state, device, verbose
         self.module_.reset_encoder()
         return forward_in_chunks(self.module_, inputs)
 
+    def decision_latency(self, X, y) -> np.ndarray:
+        """Time to decision of each example (s), NaN where the network ends wrong.
+
+        The readout is taken after every step on what it has seen so far (the output
+        spike counts so far, or the maximal output membrane so far); the decision time
+        is the end of the first step, ``(k + 1) * dt``, from which every later readout's
+        argmax is the true class. With the ``"count"`` readout there is no answer
+        before the first output spike, so an example without output spikes is NaN
+        (:meth:`predict` answers it with the first class, a tie-break, not a decision).
+        Otherwise the last readout is :meth:`predict`'s answer, so the other NaNs are
+        the examples ``predict`` gets wrong. The same measure as
+        :meth:`spiking.DiehlCook2015.decision_latency`, in this network's simulated time.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Values in [0, 1].
+        y : array-like of shape (n_samples,)
+            True labels, among ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> X, y = load_digits(return_X_y=True)
+        >>> model = SpikingMLPClassifier(hidden_sizes=(32,), n_steps=8, epochs=3,
+        ...                              random_state=0).fit(X[:300] / 16, y[:300])
+        >>> latency = model.decision_latency(X[300:310] / 16, y[300:310])
+        >>> decided = latency[np.isfinite(latency)]
+        >>> bool(np.all((decided > 0) & (decided <= 8e-3)))  # within the 8 steps of 1 ms
+        True
+        """
+        inputs = self._input_tensor(X)
+        y = np.asarray(y)
+        if y.shape != (len(inputs),):
+            raise ValueError(
+                f"y must have one label per example ({len(inputs)}), got shape {y.shape}"
+            )
+        unseen = np.setdiff1d(y, self.classes_)
+        if len(unseen):
+            raise ValueError(f"labels {unseen.tolist()} are not among classes_ {self.classes_}")
+        labels = torch.from_numpy(np.searchsorted(self.classes_, y)).to(inputs.device)
+        module: SpikingMLP = self.module_
+        module.reset_encoder()
+        was_training = module.training
+        module.eval()
+        steps = []
+        try:
+            with torch.no_grad():
+                for chunk, chunk_labels in zip(
+                    inputs.split(OPERATIONS_CHUNK), labels.split(OPERATIONS_CHUNK)
+                ):
+                    output = module.run(chunk).output  # [T, batch, classes]
+                    if module.readout == "count":
+                        so_far = output.cumsum(dim=0)
+                        answered = so_far.sum(dim=-1) > 0
+                    else:
+                        so_far = output.cummax(dim=0).values
+                        answered = torch.ones(so_far.shape[:2], dtype=torch.bool)
+                    right = (so_far.argmax(dim=-1) == chunk_labels) & answered.to(so_far.device)
+                    steps.append(_first_step_right_from_then_on(right))
+        finally:
+            module.train(was_training)
+        step = torch.cat(steps).cpu().numpy().astype(float)
+        step[step >= module.n_steps] = np.nan
+        return (step + 1) * float(self.dt)
+
     def operations(self, X) -> dict[str, float]:
         """What inference on ``X`` costs per example, counted from the spikes of a real run.
 
@@ -864,6 +931,19 @@ validation_fraction, patience, random_state, device, verbose
             "neuron_updates": float(steps * sum(layer.out_features for layer in layers)),
             "presentations_per_example": 1.0,
         }
+
+
+def _first_step_right_from_then_on(right: Tensor) -> Tensor:
+    """Per column of ``right`` (``[T, batch]`` bool): the first step from which every
+    later one is True; ``T`` where the last one is False.
+
+    >>> right = torch.tensor([[True, False, True], [False, True, True], [True, True, False]])
+    >>> _first_step_right_from_then_on(right).tolist()
+    [2, 1, 3]
+    """
+    steps = torch.arange(right.shape[0], device=right.device)[:, None]
+    last_wrong = torch.where(right, -1, steps).max(dim=0).values
+    return last_wrong + 1
 
 
 def _accumulates(spikes: Tensor, mask: Tensor) -> float:

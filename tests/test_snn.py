@@ -390,3 +390,45 @@ def test_learns_digits_above_a_floor():
         random_state=0,
     ).fit(X_train, y_train)
     assert model.score(X_test, y_test) > 0.90  # chance is 0.1; an untrained net is near it
+
+
+@pytest.mark.parametrize("readout", READOUTS)
+@pytest.mark.parametrize("encoding", ["direct", "rate"])
+def test_decision_latency_is_nan_exactly_where_predict_is_wrong(encoding, readout, small_task):
+    X, y = small_task
+    model = fast(encoding=encoding, readout=readout, n_steps=8, epochs=20, learning_rate=1e-2)
+    model.fit(X, y)
+    latency = model.decision_latency(X, y)
+    right = model.predict(X) == y
+    assert latency.shape == (len(X),)
+    silent = (model._outputs(X).sum(dim=1) == 0).numpy()  # no output spike (count readout)
+    if readout == "count":
+        assert np.isfinite(latency).sum() >= 5  # some outputs spiked: the test sees decisions
+        np.testing.assert_array_equal(np.isfinite(latency), right & ~silent)  # none: no answer
+    else:
+        np.testing.assert_array_equal(np.isfinite(latency), right)
+    steps = latency[np.isfinite(latency)] / model.dt  # ends of steps 1 ... T
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-9)
+    assert np.all((steps >= 1) & (steps <= model.n_steps))
+
+
+def test_decision_latency_of_a_membrane_readout_without_hidden_layer_is_one_step(small_task):
+    # Constant drive d into leaky integrators: u_c[t] = d_c (1 - beta^(t+1)) / (1 - beta),
+    # a common positive factor, so the running maximum ranks the classes as d does from
+    # the first step on: every right answer is decided at the end of step 1.
+    X, y = small_task
+    model = fast(hidden_sizes=(), readout="membrane").fit(X, y)
+    latency = model.decision_latency(X, y)
+    right = model.predict(X) == y
+    assert right.any()
+    np.testing.assert_allclose(latency[right], model.dt)
+    assert np.isnan(latency[~right]).all()
+
+
+def test_decision_latency_rejects_bad_labels(small_task):
+    X, y = small_task
+    model = fast().fit(X, y)
+    with pytest.raises(ValueError, match="one label per example"):
+        model.decision_latency(X, y[:-1])
+    with pytest.raises(ValueError, match=r"labels \[7\] are not among classes_"):
+        model.decision_latency(X[:1], [7])
