@@ -1,5 +1,7 @@
 """The spiking arm against theory: LIF closed forms, the D&C STDP rule, the protocol."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -548,3 +550,27 @@ def test_corrupt_or_missing_state_is_a_clear_error_and_save_is_atomic(tmp_path, 
         model.save(path)
     assert path.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dc.npz"]
+
+
+@pytest.mark.parametrize(
+    "disposition, expected",
+    [("SIG_IGN", "survived"), ("SIG_DFL", "KeyboardInterrupt"), (None, "KeyboardInterrupt")],
+)
+def test_sigint_after_importing_the_spiking_arm_follows_the_inherited_disposition(
+    disposition, expected
+):
+    # Brian2's handler calls the one it replaced; SIG_IGN and SIG_DFL are not callable.
+    code = (
+        "import os, signal\n"
+        f"if {disposition!r}: signal.signal(signal.SIGINT, getattr(signal, {disposition!r}))\n"
+        "import spiking.neurons\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    import time; time.sleep(0.5)\n"
+        "    print('survived')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == expected
