@@ -188,8 +188,12 @@ def _git_commit() -> dict:
 
 
 def environment() -> dict:
-    """Versions, git commit, Brian2 backend, device and code-generation target, the machine."""
-    import brian2
+    """Versions, git commit, Brian2 backend, device and code-generation target, the machine.
+
+    The Brian2 fields are None where brian2 cannot be imported (a machine that runs only
+    the torch models); ``torch_cuda`` names the GPU a CUDA run used, None without one.
+    """
+    import torch
 
     versions = {}
     for dist in ("spikearena", "brian2", "numpy", "scipy", "torch", "scikit-learn", "matplotlib"):
@@ -197,22 +201,32 @@ def environment() -> dict:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             versions[dist] = None
-    device = brian2.get_device()
-    try:  # what "auto" resolves to (cython, or numpy when no compiler works)
-        target = device.code_object_class().class_name
-    except (AttributeError, NotImplementedError, ValueError):  # e.g. no working compiler
-        target = str(brian2.prefs.codegen.target)
-    from spiking.backend import compiler_available
+    spiking = {"spiking_backend": None, "brian2_device": None, "brian2_codegen_target": None}
+    try:
+        import brian2
+    except ImportError:
+        pass
+    else:
+        device = brian2.get_device()
+        try:  # what "auto" resolves to (cython, or numpy when no compiler works)
+            target = device.code_object_class().class_name
+        except (AttributeError, NotImplementedError, ValueError):  # e.g. no working compiler
+            target = str(brian2.prefs.codegen.target)
+        from spiking.backend import compiler_available
 
+        spiking = {
+            # Spiking models run in C++ standalone by default (spiking.backend), in runtime
+            # mode when no compiler works; brian2_device is the global (runtime) device.
+            "spiking_backend": "standalone" if compiler_available() else "runtime",
+            "brian2_device": type(device).__name__,
+            "brian2_codegen_target": target,
+        }
     return {
         "versions": versions,
         "python": platform.python_version(),
         "git": _git_commit(),
-        # Spiking models run in C++ standalone by default (spiking.backend), in runtime
-        # mode when no compiler works; brian2_device is the global (runtime) device.
-        "spiking_backend": "standalone" if compiler_available() else "runtime",
-        "brian2_device": type(device).__name__,
-        "brian2_codegen_target": target,
+        **spiking,
+        "torch_cuda": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
