@@ -433,11 +433,12 @@ def test_an_experiment_config_round_trips_through_a_spec():
 
 
 def test_the_example_specs_load():
-    fashion = load_spec(SPECS / "fashion_stdp_vs_mlp.toml")
+    fashion = load_spec(SPECS / "fashion_learning_rules.toml")
     assert fashion.task.name == "fashion-mnist" and fashion.seeds == (0, 1, 2)
     kinds = {m.label: (m.kind, m.params) for m in fashion.models}
     assert kinds["dc400"][0] == "diehl-cook" and kinds["dc400"][1]["n_excitatory"] == 400
     assert kinds["mlp"] == ("mlp", {"hidden_sizes": [400], "epochs": 30})
+    assert kinds["sg-snn"][0] == "sg-snn" and kinds["sg-snn"][1]["hidden_sizes"] == [400]
     assert kinds["logistic"][0] == "logistic"
     tiny = load_spec(SPECS / "tiny_digits.toml")
     assert tiny.task.name == "digits" and len(tiny.points()) == 2
