@@ -759,7 +759,12 @@ validation_fraction, patience, random_state, device, verbose, standardize
         training batch is transformed as Keras' ``ImageDataGenerator(width_shift_range=
         0.1, height_shift_range=0.1, horizontal_flip=True)`` would (garments are
         left-right symmetric; rotation and zoom stay 0: Fashion-MNIST's images are
-        centred, upright and size-normalised, so the test set shows neither). Two
+        centred, upright and size-normalised, so the test set shows neither), and the
+        network trains 40 epochs with dropout 0.25: augmentation regularises too, and
+        with dropout 0.5 and 20 epochs the augmented network under-fits (validation
+        accuracy on 10 % of the training set, 3 seeds: 90.9 % for 20 epochs and dropout
+        0.5, 91.9 % for 40 epochs, 91.9 % for dropout 0.25, 93.0 % for both; the clean
+        preset 93.0 %; ``experiments/tune_cnn_augmentation.py``). Two
         convolutions per block (``convs_per_block=2``) cost about 3.5 times as much per
         epoch on a CPU (measured on one core).
 
@@ -775,10 +780,11 @@ validation_fraction, patience, random_state, device, verbose, standardize
         >>> model = CNNClassifier.fashion_mnist()
         >>> model.channels, model.convs_per_block, model.batch_norm, model.dense_size
         ((32, 64), 1, True, 256)
-        >>> model.shift, model.horizontal_flip, model.epochs, model.lr_schedule
-        (0.1, True, 20, 'cosine')
-        >>> CNNClassifier.fashion_mnist(augment=False)._augmentation() is None
-        True
+        >>> model.shift, model.horizontal_flip, model.epochs, model.dropout, model.lr_schedule
+        (0.1, True, 40, 0.25, 'cosine')
+        >>> clean = CNNClassifier.fashion_mnist(augment=False)
+        >>> clean._augmentation() is None, clean.epochs, clean.dropout
+        (True, 20, 0.5)
         """
         if not isinstance(augment, bool):
             raise ValueError(f"expected augment True or False, got {augment!r}")
@@ -789,13 +795,13 @@ validation_fraction, patience, random_state, device, verbose, standardize
             "convs_per_block": 1,
             "batch_norm": True,
             "dense_size": 256,
-            "dropout": 0.5,
+            "dropout": 0.25 if augment else 0.5,
             "shift": 0.1 if augment else 0.0,
             "horizontal_flip": augment,
             "optimizer": "adam",
             "learning_rate": 1e-3,
             "batch_size": 128,
-            "epochs": 20,
+            "epochs": 40 if augment else 20,
             "lr_schedule": "cosine",
         }
         return cls(**{**params, **overrides})

@@ -88,3 +88,25 @@ def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_p
         assert (tmp_path / "figures" / f"learning_curves_{task}.png").stat().st_size > 0
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["models_run"]["mnist1d"]["cnn1d"]["params"]["epochs"] == 1
+
+
+def test_classic_networks_workers_give_the_same_results_as_one_process(tmp_path):
+    study = _script("classic_networks")
+    args = ["--tasks", "mnist1d", "--models", "logistic", "mlp-100-100", "--seeds", "0", "1"]
+    args += ["--n-train", "200", "--n-test", "100", "--epochs", "2", "--no-progress"]
+    args += ["--operations-examples", "10"]
+    assert study["main"]([*args, "--out", str(tmp_path / "one")]) == 0
+    assert study["main"]([*args, "--out", str(tmp_path / "two"), "--workers", "2"]) == 0
+
+    def values(name):
+        with open(tmp_path / name / "results.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        return {
+            (r["model"], r["seed"], r["metric"]): r["value"]
+            for r in rows
+            if not r["metric"].endswith(("_time", "time_per_example")) and r["metric"] != "peak_rss"
+        }
+
+    one, two = values("one"), values("two")
+    assert len(one) > 20 and one == two  # bit-identical on the CPU, in other processes
+    assert not (tmp_path / "two" / "units").exists()  # the workers' files are gone
