@@ -333,6 +333,11 @@ validation_fraction, patience, random_state, device, verbose, standardize
         See :class:`TorchEstimator`.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y trains one output per column
+        return tags
+
     def fit(self, X, y) -> TorchRegressor:
         """Train a freshly initialised network on ``X`` and float targets ``y``.
 
