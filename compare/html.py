@@ -37,6 +37,7 @@ from compare.report import (
     energy_section,
     figure_sections,
     findings_section,
+    metrics_section,
     paired_section,
     results_section,
     task_paragraph,
@@ -449,6 +450,7 @@ def build_sections(results: ResultsDirectory) -> tuple[list, list[Section]]:
         findings_section(results.summary, results.rows),
         results_section(results.summary, n_operations),
         accuracy_section(results.summary),
+        metrics_section(results.rows, list(models)),
         energy_section(
             results.rows,
             models,

@@ -48,6 +48,7 @@ __all__ = [
     "format_table",
     "markdown_section",
     "markdown_table",
+    "metrics_section",
     "paired_section",
     "results_section",
     "task_paragraph",
@@ -55,7 +56,13 @@ __all__ = [
     "write_report",
 ]
 
-PAIRED_METRICS = ("accuracy", "macro_f1", "fit_wall_time", "predict_time_per_example")
+PAIRED_METRICS = (
+    "accuracy",
+    "macro_f1",
+    "fit_wall_time",
+    "predict_time_per_example",
+    "decision_latency",
+)
 """Metrics the report's paired statistics compare, before the energy estimates (all of
 the experiment's tables, compute-only and with memory)."""
 
@@ -391,6 +398,50 @@ def energy_section(
     return Section("Energy per inference (estimates)", tuple(blocks))
 
 
+def metrics_section(rows: Sequence[dict], models: Sequence[str]) -> Section:
+    """Every measured metric (energy aside, which has its own section) of every model.
+
+    One row per metric in the order the evaluation reports them, one column per model:
+    the mean over seeds, NaN (a dash) where a model has no such metric (decision
+    latency exists only for spiking read-outs).
+
+    >>> rows = [{"model": "a", "metric": "accuracy", "unit": "1", "value": v}
+    ...         for v in (0.5, 0.7)] + [{"model": "b", "metric": "peak_rss", "unit": "MB",
+    ...                                   "value": 100.0}]
+    >>> [(r["metric"], r["a"], r["b"]) for r in metrics_section(rows, ["a", "b"]).blocks[0].rows]
+    [('accuracy', 0.6, nan), ('peak_rss', nan, 100.0)]
+    """
+    units: dict[str, str] = {}
+    values: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        if row["metric"].startswith("energy_"):
+            continue
+        units.setdefault(row["metric"], row["unit"])
+        values.setdefault((row["metric"], row["model"]), []).append(float(row["value"]))
+    table_rows = []
+    for metric, unit in units.items():
+        cells = {"metric": metric, "unit": unit}
+        for model in models:
+            seen = [v for v in values.get((metric, model), []) if math.isfinite(v)]
+            cells[model] = float(np.mean(seen)) if seen else math.nan
+        table_rows.append(cells)
+    columns = (("metric", "metric"), ("unit", "unit"), *((m, m) for m in models))
+    return Section(
+        "All metrics",
+        (
+            Table(columns, tuple(table_rows), code=frozenset({"metric"})),
+            "Means over seeds of every metric each job measured (`results.csv` holds every "
+            "seed): times in s are wall-clock or CPU time of fit and predict on the whole "
+            "sets; `peak_rss` is the memory high-water mark, at the job's end, of the process "
+            "that ran it or of a simulation binary it ran (a Dask worker runs several jobs in "
+            "turn, so its later jobs carry the earlier ones' peak); the operations "
+            "(NeuroBench's names) are per test example, "
+            "measured on the operations examples; `decision_latency` is simulated time to a "
+            "stable right answer, for spiking read-outs only.",
+        ),
+    )
+
+
 def paired_section(
     rows: Sequence[dict], models: Sequence[str], n_seeds: int, tables: Sequence[CostTable]
 ) -> Section:
@@ -651,6 +702,7 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
         findings_section(summary, rows),
         results_section(summary, min(n_operations, task.n_test)),
         accuracy_section(summary),
+        metrics_section(rows, list(models)),
         energy_section(rows, models, tables, figure=_energy_figure(rows, fig_dir)),
         paired_section(rows, list(models), len(config.seeds), tables),
         *figure_sections(["confusion", *(name for _, name in field_figures)], first_seed),

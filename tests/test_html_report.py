@@ -40,6 +40,7 @@ SECTIONS = [
     "Summary",
     "Results",
     "Accuracy over seeds",
+    "All metrics",
     "Energy per inference (estimates)",
     "Paired statistics",
     "Confusion matrices (seed 0)",
@@ -51,8 +52,9 @@ SECTIONS = [
 """The sections of this experiment's page, in order (no receptive fields: the torch
 models have no ``weights_`` of input shape)."""
 
-TABLES = 7
-"""Results, accuracy over seeds, energy, paired statistics, cost tables, task, environment."""
+TABLES = 8
+"""Results, accuracy over seeds, all metrics, energy, paired statistics, cost tables, task,
+environment."""
 
 PNG = "data:image/png;base64,"
 
@@ -154,13 +156,15 @@ def test_page_embeds_every_figure_and_every_table_and_loads_nothing(experiment):
 
 
 def test_tables_are_those_of_the_markdown_twin(experiment):
-    """Results, accuracy, energy and paired statistics: the same cells in both reports."""
+    """Results, accuracy, all metrics, energy and paired statistics: the same cells in both."""
     page = Page((experiment / "report.html").read_text(encoding="utf-8"))
     markdown = _markdown_tables((experiment / "report.md").read_text(encoding="utf-8"))
-    assert len(markdown) == 4
-    assert page.tables[:4] == markdown
+    assert len(markdown) == 5
+    assert page.tables[:5] == markdown
+    # every metric of every model, e.g. the peak memory, in MB
+    assert ["peak_rss", "MB"] in [row[:2] for row in page.tables[2]]
     # the paired statistics compare both models on accuracy over the 2 seeds
-    assert ["mlp", "logreg", "accuracy (1)", "2"] == page.tables[3][1][:4]
+    assert ["mlp", "logreg", "accuracy (1)", "2"] == page.tables[4][1][:4]
 
 
 def test_summary_names_the_winners_with_their_numbers(experiment):
@@ -215,7 +219,7 @@ def test_figures_the_sections_do_not_show_are_shown_at_the_end(experiment, tmp_p
     (copy / "figures" / "accuracy_vs_energy.png").unlink()
     shutil.copy(copy / "figures" / "confusion.png", copy / "figures" / "extra_plot.png")
     page = Page(write_html_report(copy).read_text(encoding="utf-8"))
-    assert page.headings == [*SECTIONS[:6], "More figures", *SECTIONS[6:]]
+    assert page.headings == [*SECTIONS[:7], "More figures", *SECTIONS[7:]]
     alts = [attrs["alt"] for tag, attrs in page.tags if tag == "img"]
     assert sorted(alts) == ["accuracy", "confusion", "extra_plot"]
 
