@@ -110,3 +110,19 @@ def test_classic_networks_workers_give_the_same_results_as_one_process(tmp_path)
     one, two = values("one"), values("two")
     assert len(one) > 20 and one == two  # bit-identical on the CPU, in other processes
     assert not (tmp_path / "two" / "units").exists()  # the workers' files are gone
+
+
+def test_neuron_equivalence_quick_writes_the_agreement_of_both_arms(tmp_path):
+    study = _script("neuron_equivalence")
+    assert study["main"](["--quick", "--out", str(tmp_path)]) == 0
+    with open(tmp_path / "agreement.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(study["AMPLITUDES_NA"])
+    assert rows[0]["brian_spikes"] == "0"  # below rheobase
+    assert sum(int(r["torch_spikes"]) for r in rows) > 20
+    for row in rows:
+        assert row["brian_spikes"] == row["torch_spikes"]
+        assert int(row["max_spike_step_difference"]) <= 1
+        assert float(row["max_abs_v_difference_v"]) <= 1e-9
+    assert (tmp_path / "figures" / "traces.png").stat().st_size > 0
+    assert json.loads((tmp_path / "config.json").read_text())["duration_ms"] == 100.0

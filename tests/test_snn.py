@@ -33,8 +33,8 @@ from artificial.snn import (
     lif_step,
     rate_encode,
 )
-from compare.equivalence import lif_parameter_kwargs
-from spiking.neurons import CurrentLIFParams, current_lif
+from compare.equivalence import lif_parameter_kwargs, simulate_both
+from spiking.neurons import CurrentLIFParams
 
 SEED = 1234
 
@@ -203,50 +203,16 @@ def test_torch_lif_matches_brian2_current_lif_on_the_same_current():
     # Rheobase 2 nA; modulation <= 1.5, so the first neuron (at most 1.8 nA) never fires.
     amplitudes = np.array([1.2, 1.9, 2.6, 3.5, 5.0])  # nA
     modulation = 1 + 0.3 * np.sin(2 * np.pi * t / 23e-3) + 0.2 * (t > 0.15)
-    current_na = amplitudes[None, :] * modulation[:, None]
+    run = simulate_both(cell, dt, 1e-9 * amplitudes[None, :] * modulation[:, None])
 
-    previous_target = b2.prefs.codegen.target
-    b2.prefs.codegen.target = "numpy"
-    try:
-        kwargs = current_lif(cell, synaptic=False)
-        kwargs["namespace"]["I_stim"] = b2.TimedArray(current_na * b2.nA, dt=dt)
-        group = b2.NeuronGroup(len(amplitudes), **kwargs, dt=dt, name="lif")
-        group.v = cell.v_rest
-        group.run_regularly("I = I_stim(t, i)", when="start", dt=dt)
-        spike_monitor = b2.SpikeMonitor(group)
-        trace_monitor = b2.StateMonitor(group, "v", record=True, when="start")
-        b2.Network(group, spike_monitor, trace_monitor).run(n_steps * dt)
-    finally:
-        b2.prefs.codegen.target = previous_target
-    brian_v = trace_monitor.v / b2.volt  # [n, T], v at the start of every step
-    brian_steps = np.round(spike_monitor.t / dt).astype(int)
-    brian_trains = [np.sort(brian_steps[spike_monitor.i == k]) for k in range(len(amplitudes))]
-
-    p = lif_parameters(**lif_parameter_kwargs(cell, dt))
-    current = torch.tensor(current_na * 1e-9, dtype=torch.float64)
-    state = LIFState(v=torch.zeros(len(amplitudes), dtype=torch.float64))
-    torch_v, torch_spikes = [], []
-    for step in range(n_steps):
-        spikes, state = lif_step(current[step], state, p, reset_mechanism="zero")
-        torch_spikes.append(spikes)
-        torch_v.append(state.v + float(cell.v_rest / b2.volt))
-    torch_v = torch.stack(torch_v).numpy().T  # [n, T], v at the end of every step
-    torch_spikes = torch.stack(torch_spikes).numpy().T
-    torch_trains = [np.flatnonzero(row) for row in torch_spikes]
-
-    assert len(torch_trains[0]) == 0 and sum(len(train) for train in torch_trains) > 50
+    assert len(run.torch_spikes[0]) == 0 and sum(map(len, run.torch_spikes)) > 50
     compared = 0
-    for brian_train, torch_train, b_v, t_v in zip(brian_trains, torch_trains, brian_v, torch_v):
-        assert len(brian_train) == len(torch_train)
-        assert np.all(np.abs(brian_train - torch_train) <= 1)  # within one time step
-        mismatch = np.flatnonzero(brian_train != torch_train)
-        last = n_steps - 1
-        if len(mismatch):
-            last = min(brian_train[mismatch[0]], torch_train[mismatch[0]])
-        # Brian2's v at the start of step n+1 is torch's v after step n; compare while the
-        # spike trains agree. 1 nV: float64 rounding is ~1e-15 V, a step's change ~10 uV.
-        np.testing.assert_allclose(b_v[1 : last + 1], t_v[:last], rtol=0, atol=1e-9)
-        compared += last
+    for row in run.agreement():
+        assert row["brian_spikes"] == row["torch_spikes"]
+        assert row["max_spike_step_difference"] <= 1  # within one time step
+        # 1 nV: float64 rounding is ~1e-15 V, a step's change ~10 uV.
+        assert row["max_abs_v_difference_v"] <= 1e-9
+        compared += row["steps_compared"]
     assert compared > 0.9 * len(amplitudes) * (n_steps - 1)  # not vacuous
 
 
