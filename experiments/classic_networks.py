@@ -39,7 +39,7 @@ part, ``--n-train``/``--n-test``/``--epochs`` override sizes. On one core the fu
 takes hours, most of them the two Fashion-MNIST CNNs; ``--workers N`` trains N (model,
 seed) runs at once, each in its own process (same numbers as one process on the CPU),
 and ``--device cuda`` trains on a GPU (the Fashion-MNIST part, 3 seeds, 15 workers:
-under 3 minutes on one H200; ``results/classic_networks/fashion-mnist-gpu/``).
+under 3 minutes on one H200; ``results/classic_networks_fashion-mnist-gpu/``).
 Fashion-MNIST comes from Debian's ``dataset-fashion-mnist`` package (see README);
 MNIST-1D is generated offline.
 """
