@@ -7,6 +7,7 @@ one. :func:`replace_directory` does the same for a whole results directory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -27,6 +28,7 @@ __all__ = [
     "format_cell",
     "format_table",
     "replace_directory",
+    "staged_directory",
     "write_csv",
     "write_json",
     "write_parquet",
@@ -165,6 +167,32 @@ def replace_directory(staging: Path, target: Path) -> None:
     os.replace(staging, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_directory(target: Path):
+    """Yield a fresh staging directory beside ``target``; on success it replaces ``target``.
+
+    For scripts that write a whole results directory: everything goes into the staging
+    directory, which :func:`replace_directory` moves into place when the block ends
+    without an exception; on an exception (Ctrl-C included) it is removed and
+    ``target`` is left as it was.
+
+    >>> root = Path(tempfile.mkdtemp())
+    >>> with staged_directory(root / "out") as staging:
+    ...     _ = (staging / "a.txt").write_text("done")
+    >>> (root / "out" / "a.txt").read_text()
+    'done'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+    try:
+        yield staging
+        replace_directory(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _git_commit() -> dict:

@@ -53,7 +53,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,7 @@ from compare.report import format_table
 from compare.results import (
     atomic_write_bytes,
     environment,
-    replace_directory,
+    staged_directory,
     write_csv,
     write_json,
     write_tidy_csv,
@@ -248,7 +247,6 @@ def train_one(task_name: str, label: str, seed: int, args: argparse.Namespace) -
         flush=True,
     )
     return {
-        "task": task.name,
         "accuracy": accuracy,
         "seconds": seconds,
         "epochs": len(history.train_loss),
@@ -393,9 +391,7 @@ def main(argv=None) -> int:
         atomic_write_bytes(args.unit_file, pickle.dumps(result))
         return 0
     out = Path(args.out or ROOT / "results" / "classic_networks")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
-    try:
+    with staged_directory(out) as staging:
         (staging / "figures").mkdir()
         config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
         config["models_run"] = {
@@ -409,10 +405,6 @@ def main(argv=None) -> int:
         write_json(staging / "config.json", config)
         write_json(staging / "environment.json", environment())
         table = run(args, staging)
-        replace_directory(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     rows = [
         dict(
             r,

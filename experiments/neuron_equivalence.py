@@ -23,8 +23,6 @@ instead of 300 ms.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,7 +31,7 @@ import numpy as np
 from compare import figures
 from compare.equivalence import simulate_both
 from compare.report import format_table
-from compare.results import environment, replace_directory, write_csv, write_json
+from compare.results import environment, staged_directory, write_csv, write_json
 
 DT_MS = 0.1
 DURATION_MS = 300.0
@@ -109,9 +107,7 @@ def main(argv=None) -> int:
     rows = run.agreement()
 
     out = Path(args.out or ROOT / "results" / "neuron_equivalence")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
-    try:
+    with staged_directory(out) as staging:
         write_csv(staging / "agreement.csv", rows, list(rows[0]))
         (staging / "figures").mkdir()
         axes = plot_traces(run, [k for k in SHOWN if k < len(rows)])
@@ -131,10 +127,6 @@ def main(argv=None) -> int:
             },
         )
         write_json(staging / "environment.json", environment())
-        replace_directory(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     shown = [
         dict(
             r,
