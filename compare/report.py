@@ -412,19 +412,15 @@ def metrics_section(rows: Sequence[dict], models: Sequence[str]) -> Section:
     [('accuracy', 0.6, nan), ('peak_rss', nan, 100.0)]
     """
     units: dict[str, str] = {}
-    values: dict[tuple[str, str], list[float]] = {}
     for row in rows:
-        if row["metric"].startswith("energy_"):
-            continue
-        units.setdefault(row["metric"], row["unit"])
-        values.setdefault((row["metric"], row["model"]), []).append(float(row["value"]))
+        if not row["metric"].startswith("energy_"):
+            units.setdefault(row["metric"], row["unit"])
     table_rows = []
     for metric, unit in units.items():
-        cells = {"metric": metric, "unit": unit}
-        for model in models:
-            seen = [v for v in values.get((metric, model), []) if math.isfinite(v)]
-            cells[model] = float(np.mean(seen)) if seen else math.nan
-        table_rows.append(cells)
+        means = _means(rows, metric)
+        table_rows.append(
+            {"metric": metric, "unit": unit, **{m: means.get(m, math.nan) for m in models}}
+        )
     columns = (("metric", "metric"), ("unit", "unit"), *((m, m) for m in models))
     return Section(
         "All metrics",

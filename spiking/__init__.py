@@ -3,7 +3,7 @@
 Importing Brian2 replaces the process's Ctrl-C (SIGINT) handler with one that stops a
 running simulation and otherwise calls the handler it replaced. Where that was not a
 function but ``SIG_IGN`` (a process started in the background by a non-interactive
-shell, or by ``nohup``-style launchers that ignore SIGINT) or ``SIG_DFL``, Brian2's
+shell inherits SIGINT ignored) or ``SIG_DFL``, Brian2's
 handler fails with ``TypeError: 'Handlers' object is not callable`` at the first
 SIGINT. Importing this package repairs that: an ignored SIGINT stays ignored, and a
 default one raises :class:`KeyboardInterrupt`, as Python's own handler does.
@@ -16,7 +16,7 @@ import threading
 
 
 def _repair_brian2_sigint_handler() -> None:
-    import brian2  # installs its handler on first import
+    import brian2  # noqa: F401  (installs its handler on first import)
 
     handler = signal.getsignal(signal.SIGINT)
     previous = getattr(handler, "previous_handler", None)
@@ -28,7 +28,6 @@ def _repair_brian2_sigint_handler() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     else:  # SIG_DFL
         handler.previous_handler = signal.default_int_handler
-    del brian2
 
 
 _repair_brian2_sigint_handler()
