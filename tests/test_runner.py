@@ -312,6 +312,9 @@ def _start(out: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # SIGINT at its default even where this test runs with it ignored (a background
+        # job of a non-interactive shell), so that the run sees the Ctrl-C sent to it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 

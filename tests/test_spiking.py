@@ -554,7 +554,11 @@ def test_corrupt_or_missing_state_is_a_clear_error_and_save_is_atomic(tmp_path, 
 
 @pytest.mark.parametrize(
     "disposition, expected",
-    [("SIG_IGN", "survived"), ("SIG_DFL", "KeyboardInterrupt"), (None, "KeyboardInterrupt")],
+    [
+        ("SIG_IGN", "survived"),
+        ("SIG_DFL", "KeyboardInterrupt"),
+        ("default_int_handler", "KeyboardInterrupt"),  # Python's own, whatever we inherit
+    ],
 )
 def test_sigint_after_importing_the_spiking_arm_follows_the_inherited_disposition(
     disposition, expected
@@ -562,7 +566,7 @@ def test_sigint_after_importing_the_spiking_arm_follows_the_inherited_dispositio
     # Brian2's handler calls the one it replaced; SIG_IGN and SIG_DFL are not callable.
     code = (
         "import os, signal\n"
-        f"if {disposition!r}: signal.signal(signal.SIGINT, getattr(signal, {disposition!r}))\n"
+        f"signal.signal(signal.SIGINT, getattr(signal, {disposition!r}))\n"
         "import spiking.neurons\n"
         "try:\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
