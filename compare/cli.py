@@ -26,7 +26,14 @@ import sys
 import tomllib
 from pathlib import Path
 
-__all__ = ["experiment_dirs", "find_experiment", "find_spec", "main"]
+__all__ = [
+    "add_run_options",
+    "experiment_dirs",
+    "find_experiment",
+    "find_spec",
+    "main",
+    "print_run",
+]
 
 
 class UsageError(Exception):
@@ -172,6 +179,17 @@ def _spec_parser() -> argparse.ArgumentParser:
             "or a failure resumes. Results: OUT/results.csv (tidy), summary.csv, report.md."
         ),
     )
+    add_run_options(parser)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="list the jobs and which are finished; run nothing"
+    )
+    return parser
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of a spec run to ``parser``: --set, --jobs / --scheduler, --out,
+    --fresh, --no-progress (``overrides``, ``jobs``, ``scheduler``, ``out``, ``fresh``,
+    ``no_progress``). The study scripts that run a spec take them too."""
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -199,9 +217,6 @@ def _spec_parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="DIR", help="results directory (default results/NAME)"
     )
     parser.add_argument("--fresh", action="store_true", help="recompute this spec's finished jobs")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="list the jobs and which are finished; run nothing"
-    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -217,8 +232,7 @@ def _positive_int(text: str) -> int:
 
 
 def _run_spec(name: str, args: list[str]) -> int:
-    from compare.results import format_table
-    from compare.runner import ResultsStore, format_summary, plan_spec, run_spec
+    from compare.runner import ResultsStore, plan_spec, run_spec
     from compare.spec import SpecError, load_spec
 
     ns = _spec_parser().parse_args(args)
@@ -245,6 +259,16 @@ def _run_spec(name: str, args: list[str]) -> int:
         progress=not ns.no_progress,
         fresh=ns.fresh,
     )
+    print_run(result)
+    return 0
+
+
+def print_run(result) -> None:
+    """Print what a spec run (a :class:`compare.runner.RunResult`) computed and where it is."""
+    from compare.results import format_table
+    from compare.runner import format_summary
+
+    spec = result.plan.spec
     sweeps = [(path, path.rsplit(".", 1)[-1]) for path in spec.sweeps]
     print()
     print(
@@ -269,7 +293,6 @@ def _run_spec(name: str, args: list[str]) -> int:
         print(f"note: the jobs ran at different git commits: {', '.join(result.commits)}")
     print(f"results: {result.output_dir / 'results.csv'}")
     print(f"report: {result.output_dir / 'report.md'}")
-    return 0
 
 
 def _report(directory: Path) -> int:

@@ -26,6 +26,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compare.corruptions import CORRUPTIONS, SEVERITIES
 from compare.energy import DEFAULT_TABLES, get_table
 from compare.models import ModelSpec
 from compare.tasks import Task
@@ -59,6 +60,10 @@ class ExperimentConfig:
     energy_tables
         Cost tables (:data:`compare.energy.TABLES` names) the operations are priced
         with; each model gets the estimates of the tables that can price it.
+    corruptions, severities
+        Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) and severities
+        (1-5): the fitted models are also tested on every (kind, severity) copy of the
+        test set (:func:`compare.metrics.corrupted_accuracy`). Empty: clean data only.
     """
 
     name: str
@@ -71,6 +76,8 @@ class ExperimentConfig:
     subset_seed: int = 0
     operations_examples: int | None = 200
     energy_tables: tuple[str, ...] = DEFAULT_TABLES
+    corruptions: tuple[str, ...] = ()
+    severities: tuple[int, ...] = ()
 
     def __post_init__(self):
         if not self.models:
@@ -87,6 +94,19 @@ class ExperimentConfig:
                 get_table(table)
             except ValueError as err:
                 raise ValueError(f"experiment {self.name!r}: {err}") from None
+        unknown = [k for k in self.corruptions if k not in CORRUPTIONS]
+        if unknown:
+            raise ValueError(
+                f"experiment {self.name!r}: unknown corruption(s) {unknown}; "
+                f"known: {', '.join(CORRUPTIONS)}"
+            )
+        bad = [s for s in self.severities if s not in SEVERITIES or s == 0]
+        if bad or bool(self.corruptions) != bool(self.severities):
+            raise ValueError(
+                f"experiment {self.name!r}: corruptions need severities from 1 to "
+                f"{max(SEVERITIES)} and severities need corruptions; got corruptions "
+                f"{list(self.corruptions)}, severities {list(self.severities)}"
+            )
 
     def to_dict(self) -> dict:
         """JSON-able resolved config."""

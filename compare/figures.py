@@ -563,6 +563,11 @@ def plot_accuracy_vs_size(rows, *, size=None, ax=None):
 
 def _corruption(row, kinds) -> tuple[str | None, int]:
     """(kind, severity) of a row; ``(None, 0)`` for the clean test set."""
+    from compare.metrics import parse_corruption_metric
+
+    parsed = parse_corruption_metric(row["metric"])
+    if parsed is not None:
+        return parsed
     if row.get("corruption") not in (None, "") and row.get("severity") not in (None, ""):
         severity = int(float(row["severity"]))
         return (str(row["corruption"]) if severity else None), severity
@@ -583,9 +588,11 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
     Parameters
     ----------
     rows : iterable of dict
-        Tidy results rows of one training set; only the ``accuracy`` rows are used. A
-        row's corruption comes from ``corruption`` and ``severity`` columns where it has
-        them, otherwise from its task name (``digits[gaussian=3,seed=0]``,
+        Tidy results rows of one training set; only the accuracy rows are used. A
+        row's corruption comes from its metric where that is ``accuracy[KIND=SEVERITY]``
+        (the runner's ``[corruptions]`` rows, :func:`compare.metrics.corruption_metric`),
+        from ``corruption`` and ``severity`` columns where it has them, otherwise from
+        its task name (``digits[gaussian=3,seed=0]``,
         :func:`compare.corruptions.corrupt_task`); a task name without one is the clean
         test set.
 
@@ -596,8 +603,11 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
         model (colour, marker) and each kind (line style) once.
     """
     from compare.corruptions import CORRUPTIONS
+    from compare.metrics import parse_corruption_metric
 
-    rows = _accuracy_rows(rows)
+    rows = [r for r in rows if r["metric"] == "accuracy" or parse_corruption_metric(r["metric"])]
+    if not rows:
+        raise ValueError("no accuracy rows to plot (metric 'accuracy' or 'accuracy[KIND=S]')")
     groups = {}
     for row in rows:
         _collect(groups, (row["model"], *_corruption(row, CORRUPTIONS)), row)

@@ -6,6 +6,8 @@ torch hooks), which :mod:`compare.energy` prices under each cost table. It retur
 tidy metric rows, each with a unit, plus the artefacts a report needs (confusion
 matrix, the energy breakdowns, learned weights where the model has them).
 :func:`macro_f1` derives the macro-averaged F1 score from the confusion matrix.
+:func:`corrupted_accuracy` measures a fitted model on corrupted copies of the test set
+(:mod:`compare.corruptions`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
+from compare.corruptions import corrupt
 from compare.energy import (
     DEFAULT_TABLES,
     CostTable,
@@ -29,7 +32,17 @@ from compare.energy import (
 )
 from compare.tasks import Task
 
-__all__ = ["ENERGY_UNIT", "Evaluation", "OPERATION_UNITS", "evaluate", "macro_f1", "peak_rss_mb"]
+__all__ = [
+    "ENERGY_UNIT",
+    "Evaluation",
+    "OPERATION_UNITS",
+    "corrupted_accuracy",
+    "corruption_metric",
+    "evaluate",
+    "macro_f1",
+    "parse_corruption_metric",
+    "peak_rss_mb",
+]
 
 OPERATION_UNITS = {
     "parameter_count": "count",
@@ -210,3 +223,51 @@ def evaluate(
             energy.append(estimate)
             metrics[energy_metric(table, memory=memory)] = (estimate["total_j"], ENERGY_UNIT)
     return Evaluation(metrics=metrics, confusion=matrix, model=model, energy=tuple(energy))
+
+
+def corruption_metric(kind: str, severity: int) -> str:
+    """Name of the accuracy metric on a corrupted test set: ``accuracy[KIND=SEVERITY]``.
+
+    >>> corruption_metric("gaussian", 3)
+    'accuracy[gaussian=3]'
+    """
+    return f"accuracy[{kind}={int(severity)}]"
+
+
+def parse_corruption_metric(metric: str) -> tuple[str, int] | None:
+    """``(kind, severity)`` of a :func:`corruption_metric` name; None for any other metric.
+
+    >>> parse_corruption_metric("accuracy[salt-and-pepper=2]")
+    ('salt-and-pepper', 2)
+    >>> parse_corruption_metric("accuracy") is None
+    True
+    """
+    if not (metric.startswith("accuracy[") and metric.endswith("]")):
+        return None
+    kind, sep, severity = metric[len("accuracy[") : -1].rpartition("=")
+    return (kind, int(severity)) if sep and severity.isdigit() else None
+
+
+def corrupted_accuracy(
+    model, task: Task, kinds: Sequence[str], severities: Sequence[int], *, random_state: int = 0
+) -> dict[str, tuple[float, str]]:
+    """Accuracy of a fitted model on corrupted copies of the task's test set.
+
+    Each copy is :func:`compare.corruptions.corrupt` of the test set with one kind and
+    severity and the seed ``random_state``: the same images for every model and every
+    training seed, so accuracies pair across models. The training set is never
+    corrupted.
+
+    Returns
+    -------
+    dict
+        :func:`corruption_metric` name -> ``(accuracy, "1")`` for every kind x severity.
+    """
+    shape = task.shape if len(task.shape) == 2 else None
+    metrics = {}
+    for kind in kinds:
+        for severity in severities:
+            X = corrupt(task.X_test, kind, severity, shape=shape, random_state=random_state)
+            accuracy = float(np.mean(model.predict(X) == task.y_test))
+            metrics[corruption_metric(kind, severity)] = (accuracy, "1")
+    return metrics

@@ -225,6 +225,12 @@ def job_config(model: ModelSpec, seed: int, config: ExperimentConfig, task_sha25
         "evaluation": {
             "operations_examples": config.operations_examples,
             "energy_tables": [get_table(t).label for t in config.energy_tables],
+            # only when set: the ids of jobs without corruptions stay what they were
+            **(
+                {"corruptions": list(config.corruptions), "severities": list(config.severities)}
+                if config.corruptions
+                else {}
+            ),
         },
     }
 
@@ -379,7 +385,7 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
 def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
-    from compare.metrics import evaluate
+    from compare.metrics import corrupted_accuracy, evaluate
     from spiking.backend import cache_root
 
     # Ctrl-C must abandon a job, never let it record a simulation cut short: Brian2's
@@ -409,6 +415,14 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
         operations_examples=config["evaluation"]["operations_examples"],
         energy_tables=tables,
     )
+    metrics = dict(result.metrics)
+    if config["evaluation"].get("corruptions"):
+        metrics |= corrupted_accuracy(
+            result.model,
+            task,
+            config["evaluation"]["corruptions"],
+            config["evaluation"]["severities"],
+        )
     rows = [
         {
             "task": task.name,
@@ -420,7 +434,7 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
             "value": value,
             "unit": unit,
         }
-        for metric, (value, unit) in result.metrics.items()
+        for metric, (value, unit) in metrics.items()
     ]
     arrays = {"confusion": result.confusion}
     for attr in ("weights_", "theta_", "assignments_"):
@@ -489,6 +503,11 @@ class ResultsStore:
         if self.root.exists() and not self.root.is_dir():
             raise NotADirectoryError(f"results path {self.root} exists and is not a directory")
         parent = self.root.parent
+        blocking = next((p for p in (parent, *parent.parents) if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise NotADirectoryError(
+                f"cannot write results to {self.root}: {blocking} exists and is not a directory"
+            )
         parent.mkdir(parents=True, exist_ok=True)
         if not os.access(parent, os.W_OK) and not self.root.is_dir():
             raise PermissionError(f"cannot write results: {parent} is not writable")

@@ -27,6 +27,14 @@ change any field without editing the file. A small spec::
     [sweeps]                          # dotted path -> values; points = Cartesian product
     "models.mlp.params.hidden_sizes" = [[8], [16]]
 
+    [corruptions]                     # optional: also test on corrupted test sets
+    kinds = ["gaussian", "occlusion"] # compare.corruptions.CORRUPTIONS
+    severities = [1, 3, 5]            # default: 1 to 5 (0 is the clean test set)
+
+With ``[corruptions]``, every job also measures ``accuracy[KIND=SEVERITY]`` for each
+kind and severity (:func:`compare.metrics.corrupted_accuracy`: the fitted model on
+seeded corrupted copies of the test set, the same copies for every model and seed).
+
 Every combination of sweep values is a *point*: the spec with those values set, and
 each point runs every model with every seed. A sweep path may name any field except
 ``name``, ``description``, ``seeds`` (already a dimension of every point) and
@@ -90,6 +98,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
 
+from compare.corruptions import CORRUPTIONS, SEVERITIES
 from compare.energy import DEFAULT_TABLES, TABLES
 from compare.experiment import ExperimentConfig
 from compare.models import MODELS, ModelSpec, build_model
@@ -120,9 +129,11 @@ _TOP_KEYS = (
     "sweeps",
     "energy_tables",
     "operations_examples",
+    "corruptions",
 )
 _TASK_KEYS = ("name", "params", "n_train", "n_test", "subset_seed")
 _MODEL_KEYS = ("kind", "params")
+_CORRUPTION_KEYS = ("kinds", "severities")
 _UNSWEEPABLE = {
     "name": "the experiment's name names its results directory",
     "description": "it changes no result",
@@ -413,6 +424,10 @@ class Spec:
     energy_tables: tuple[str, ...] = DEFAULT_TABLES
     operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
     """None measures the operations report on every test example."""
+    corruptions: tuple[str, ...] = ()
+    """Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) the test set is also
+    measured under, at every one of ``severities``; empty for none."""
+    severities: tuple[int, ...] = ()
     description: str = ""
     source: str | None = None
     """The spec file (None for a spec built in code)."""
@@ -437,6 +452,7 @@ class Spec:
             "operations_examples": (
                 "all" if self.operations_examples is None else self.operations_examples
             ),
+            **_corruptions_table(self.corruptions, self.severities),
             "source": self.source,
             "overrides": list(self.overrides),
         }
@@ -454,6 +470,8 @@ class Spec:
             subset_seed=self.task.subset_seed,
             operations_examples=self.operations_examples,
             energy_tables=self.energy_tables,
+            corruptions=self.corruptions,
+            severities=self.severities,
         )
 
     def points(self) -> list[Point]:
@@ -498,11 +516,48 @@ class Spec:
             "operations_examples": (
                 "all" if config.operations_examples is None else config.operations_examples
             ),
+            **_corruptions_table(config.corruptions, config.severities),
         }
         for size in ("n_train", "n_test"):
             if getattr(config, size) is not None:
                 raw["task"][size] = getattr(config, size)
         return _resolve(raw, _Where(f"experiment {config.name!r}", None), None, ())
+
+
+def _corruptions_table(kinds: Sequence[str], severities: Sequence[int]) -> dict:
+    """The spec's ``corruptions`` entry (none when no kind is set)."""
+    if not kinds:
+        return {}
+    return {"corruptions": {"kinds": list(kinds), "severities": list(severities)}}
+
+
+def _corruptions(where: _Where, value) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Check a spec's ``[corruptions]`` table: (kinds, severities), both empty without one."""
+    if value is None:
+        return (), ()
+    path = ("corruptions",)
+    table = _table(where, path, value)
+    _check_keys(where, path, table, _CORRUPTION_KEYS)
+    if "kinds" not in table:
+        raise where.error(path, f"no kinds: list some of {', '.join(CORRUPTIONS)}")
+    kinds_raw = _array(where, (*path, "kinds"), table["kinds"])
+    kinds = tuple(_choice(where, (*path, "kinds"), k, CORRUPTIONS, "corruption") for k in kinds_raw)
+    default = [s for s in SEVERITIES if s > 0]
+    severities_raw = _array(where, (*path, "severities"), table.get("severities", default))
+    severities = tuple(
+        _integer(where, (*path, "severities"), s, 1, "severities from 1 to 5 (0 is the clean set)")
+        for s in severities_raw
+    )
+    if not kinds or not severities:
+        raise where.error(path, "kinds and severities must each list at least one value")
+    if max(severities) > max(SEVERITIES):
+        raise where.error(
+            (*path, "severities"), f"severities go from 1 to {max(SEVERITIES)}, got {list(severities)}"
+        )
+    for key, values in (("kinds", kinds), ("severities", severities)):
+        if len(set(values)) != len(values):
+            raise where.error((*path, key), f"{key} must be unique, got {list(values)}")
+    return kinds, severities
 
 
 def _set(raw: dict, parts: tuple[str, ...], value, where: _Where, origin: tuple[str, ...]):
@@ -608,6 +663,8 @@ def _resolve(
             where, ("operations_examples",), ops, 1, 'a positive integer or "all"'
         )
 
+    corruptions, severities = _corruptions(where, raw.get("corruptions"))
+
     sweeps_raw = _table(where, ("sweeps",), raw.get("sweeps", {}))
     sweeps = {}
     labels = [m.label for m in models]
@@ -650,6 +707,8 @@ def _resolve(
         sweeps=sweeps,
         energy_tables=tables,
         operations_examples=operations_examples,
+        corruptions=corruptions,
+        severities=severities,
         description=description,
         source=source,
         overrides=tuple(overrides),

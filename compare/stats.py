@@ -42,7 +42,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "PairedTest",
     "confidence_interval",
     "format_p",
+    "interval_rows",
     "format_paired_statistics",
     "holm",
     "paired_statistics",
@@ -196,6 +197,44 @@ class PairedTest:
     """Mean difference / standard deviation of the differences."""
     note: str = ""
     """Why a statistic is NaN or set by hand; empty otherwise."""
+
+
+def interval_rows(rows: Iterable[Mapping], keys: Sequence[str], **options) -> list[dict]:
+    """Mean and confidence interval over seeds of tidy rows, one result per group.
+
+    Rows are grouped by the values of ``keys`` (for instance ``("model", "metric")``);
+    each group's ``value`` column (one per seed; a repeated seed is an error) gives a
+    :func:`confidence_interval` (``options`` are its keyword arguments). Groups come
+    out in order of first appearance, as dicts of the keys plus ``mean``, ``low``,
+    ``high``, ``n`` and ``seeds``.
+
+    >>> rows = [{"model": "a", "seed": s, "value": v} for s, v in enumerate([0.8, 0.9])]
+    >>> [(r["model"], round(r["mean"], 2), r["n"]) for r in interval_rows(rows, ["model"])]
+    [('a', 0.85, 2)]
+    """
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        by_seed = groups.setdefault(key, {})
+        if row["seed"] in by_seed:
+            raise ValueError(
+                f"two rows for {dict(zip(keys, key))}, seed {row['seed']}: group by more keys"
+            )
+        by_seed[row["seed"]] = float(row["value"])
+    out = []
+    for key, by_seed in groups.items():
+        ci = confidence_interval(list(by_seed.values()), **options)
+        out.append(
+            {
+                **dict(zip(keys, key)),
+                "mean": ci.mean,
+                "low": ci.low,
+                "high": ci.high,
+                "n": ci.n,
+                "seeds": " ".join(str(s) for s in by_seed),
+            }
+        )
+    return out
 
 
 def paired_test(a: Sequence[float], b: Sequence[float]) -> PairedTest:

@@ -135,14 +135,16 @@ class Task:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"Task name must be a non-empty string, got {self.name!r}")
         # Normalise sequences to tuples (frozen, so set through object.__setattr__).
-        shape = tuple(self.shape)
-        if not shape or not all(isinstance(s, Integral) and s > 0 for s in shape):
+        shape = tuple(self.shape) if isinstance(self.shape, (tuple, list)) else ()
+        if not shape or not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape
+        ):
             raise ValueError(
                 f"task {self.name!r}: shape must be a non-empty tuple of positive "
                 f"integers, got {self.shape!r}"
             )
         object.__setattr__(self, "shape", tuple(int(s) for s in shape))
-        classes = tuple(self.classes)
+        classes = tuple(self.classes) if isinstance(self.classes, (tuple, list)) else ()
         if not classes or not all(isinstance(c, str) for c in classes):
             raise ValueError(
                 f"task {self.name!r}: classes must be a non-empty tuple of str, "
@@ -177,6 +179,8 @@ class Task:
                 raise ValueError(f"{where} must be C-contiguous; use np.ascontiguousarray(X)")
             if X.shape[0] == 0:
                 raise ValueError(f"{where} has no examples; expected at least one")
+            if X.shape[1] == 0:
+                raise ValueError(f"{where} has no features; expected at least one")
             lo, hi = float(X.min()), float(X.max())
             if not (lo >= 0.0 and hi <= 1.0):  # also catches NaN, which fails both
                 raise ValueError(
@@ -830,6 +834,8 @@ def _load_idx_task(
         problem = "directory does not exist"
         if directory.is_dir():
             problem = f"missing {', '.join(missing)}"
+        elif directory.exists():
+            problem = "not a directory"
         tried.append(f"  {directory}: {problem}")
     else:
         how = "Nothing is downloaded. To fix: "
@@ -860,9 +866,10 @@ def _load_idx_task(
     for (img_path, lbl_path), (images, labels) in zip(
         (found[0:2], found[2:4]), (arrays[0:2], arrays[2:4])
     ):
-        if images.ndim != 3:
+        if images.ndim != 3 or 0 in images.shape:
             raise IDXFormatError(
-                f"{img_path}: expected 3-D images (n, rows, cols), got shape {images.shape}"
+                f"{img_path}: expected 3-D images (n, rows, cols), each size at least 1, "
+                f"got shape {images.shape}"
             )
         if labels.ndim != 1:
             raise IDXFormatError(f"{lbl_path}: expected 1-D labels (n,), got shape {labels.shape}")
