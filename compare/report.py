@@ -50,6 +50,7 @@ __all__ = [
     "markdown_table",
     "metrics_section",
     "paired_section",
+    "percent_interval",
     "results_section",
     "task_paragraph",
     "write_overview",
@@ -188,7 +189,12 @@ def _accuracy_cell(row) -> str:
     return acc
 
 
-def _interval_cell(low: float, high: float) -> str:
+def percent_interval(low: float, high: float) -> str:
+    """An interval of fractions as a percent cell; a dash where there is none (NaN).
+
+    >>> percent_interval(0.8123, 0.8456), percent_interval(float("nan"), float("nan"))
+    ('[81.2, 84.6] %', '–')
+    """
     if math.isnan(low):
         return "–"
     return f"[{100 * low:.1f}, {100 * high:.1f}] %"
@@ -261,8 +267,10 @@ def accuracy_section(summary: Sequence[dict]) -> Section:
             s,
             mean=f"{100 * s['accuracy_mean']:.1f} %",
             sd="–" if math.isnan(s["accuracy_sd"]) else f"{100 * s['accuracy_sd']:.2f}",
-            t=_interval_cell(s["accuracy_ci95_low"], s["accuracy_ci95_high"]),
-            bootstrap=_interval_cell(s["accuracy_bootstrap95_low"], s["accuracy_bootstrap95_high"]),
+            t=percent_interval(s["accuracy_ci95_low"], s["accuracy_ci95_high"]),
+            bootstrap=percent_interval(
+                s["accuracy_bootstrap95_low"], s["accuracy_bootstrap95_high"]
+            ),
             f1=f"{s['macro_f1_mean']:.3f}",
         )
         for s in summary

@@ -552,7 +552,8 @@ def _corruptions(where: _Where, value) -> tuple[tuple[str, ...], tuple[int, ...]
         raise where.error(path, "kinds and severities must each list at least one value")
     if max(severities) > max(SEVERITIES):
         raise where.error(
-            (*path, "severities"), f"severities go from 1 to {max(SEVERITIES)}, got {list(severities)}"
+            (*path, "severities"),
+            f"severities go from 1 to {max(SEVERITIES)}, got {list(severities)}",
         )
     for key, values in (("kinds", kinds), ("severities", severities)):
         if len(set(values)) != len(values):

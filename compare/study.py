@@ -43,9 +43,7 @@ def study_parser(doc: str) -> argparse.ArgumentParser:
     return parser
 
 
-def load_study_spec(
-    path: str | Path, args: argparse.Namespace, quick: Sequence[str] = ()
-) -> Spec:
+def load_study_spec(path: str | Path, args: argparse.Namespace, quick: Sequence[str] = ()) -> Spec:
     """The study's spec with ``quick`` overrides (under ``--quick``), then ``--set``'s.
 
     Raises

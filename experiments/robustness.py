@@ -29,10 +29,9 @@ minutes); the options of ``spikearena run SPEC.toml`` apply (``--set``, ``--jobs
 
 from __future__ import annotations
 
-import math
-
 from compare import figures
 from compare.metrics import parse_corruption_metric
+from compare.report import percent_interval
 from compare.results import format_table, staged_directory, write_csv
 from compare.stats import interval_rows
 from compare.study import ROOT, run_study, study_parser
@@ -99,7 +98,12 @@ def main(argv=None) -> int:
         ax.set_title(f"{result.plan.points[0].task.name}: {', '.join(kinds)}", fontsize=8)
         figures.save(ax.figure, staging / "figures" / "accuracy_vs_severity")
         cells = [
-            dict(r, accuracy=f"{100 * r['mean']:.1f}", ci=_ci(r), corruption=r["corruption"] or "clean")
+            dict(
+                r,
+                accuracy=f"{100 * r['mean']:.1f}",
+                ci=percent_interval(r["low"], r["high"]),
+                corruption=r["corruption"] or "clean",
+            )
             for r in table
         ]
         text = [
@@ -112,7 +116,7 @@ def main(argv=None) -> int:
                     ("corruption", "corruption"),
                     ("severity", "severity"),
                     ("accuracy", "accuracy (%)"),
-                    ("ci", "95 % CI (%)"),
+                    ("ci", "95 % CI"),
                     ("n", "seeds"),
                 ],
             ),
@@ -127,12 +131,6 @@ def main(argv=None) -> int:
         (staging / "robustness.md").write_text("\n".join(text))
     print(f"study: {result.output_dir / 'study' / 'robustness.md'}")
     return 0
-
-
-def _ci(row) -> str:
-    if math.isnan(row["low"]):
-        return "–"
-    return f"{100 * row['low']:.1f}–{100 * row['high']:.1f}"
 
 
 if __name__ == "__main__":
