@@ -174,20 +174,36 @@ class TorchEstimator(BaseEstimator):
         """What to apply to every training mini-batch; ``None`` (the default) for nothing."""
         return None
 
-    def _fit_network(self, X: np.ndarray, targets: np.ndarray, n_outputs: int, train, **options):
-        """Build the network from the seed, train it with ``train`` and store the fitted state."""
+    def _fit_network(
+        self, X: np.ndarray, targets: np.ndarray, n_outputs: int, train, *, warm=False, **options
+    ):
+        """Build the network from the seed, train it with ``train`` and store the fitted state.
+
+        With ``warm``, the fitted ``module_`` is trained further instead (``partial_fit``);
+        its k-th further training draws its batches from the seed's stream k + 1.
+        """
         device = resolve_device(self.device)
-        seed = _seed_from(self.random_state)
-        # Two independent streams from one seed: weight initialisation and training.
-        init_seed, train_seed = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(init_seed))
-            module = self._build_module(X.shape[1], n_outputs)
-        if not isinstance(self.standardize, bool):
-            raise ValueError(f"expected standardize True or False, got {self.standardize!r}")
-        if self.standardize:
-            scaling = Standardize(float(X.mean(dtype=np.float64)), float(X.std(dtype=np.float64)))
-            module = nn.Sequential(OrderedDict(standardize=scaling, network=module))
+        if warm:
+            seed, module = self.seed_, self.module_
+            self.n_warm_fits_ += 1
+            (train_seed,) = np.random.SeedSequence(
+                seed, spawn_key=(self.n_warm_fits_,)
+            ).generate_state(1, dtype=np.uint64)
+        else:
+            seed = _seed_from(self.random_state)
+            self.n_warm_fits_ = 0
+            # Two independent streams from one seed: weight initialisation and training.
+            init_seed, train_seed = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(init_seed))
+                module = self._build_module(X.shape[1], n_outputs)
+            if not isinstance(self.standardize, bool):
+                raise ValueError(f"expected standardize True or False, got {self.standardize!r}")
+            if self.standardize:
+                mean, std = float(X.mean(dtype=np.float64)), float(X.std(dtype=np.float64))
+                module = nn.Sequential(
+                    OrderedDict(standardize=Standardize(mean, std), network=module)
+                )
         history: History = train(
             module,
             torch.from_numpy(X),
@@ -303,6 +319,63 @@ validation_fraction, patience, random_state, device, verbose, standardize
             )
         self._fit_network(X, y_index, len(classes), train_classifier, loss=self.loss)
         self.classes_ = classes
+        return self
+
+    def partial_fit(self, X, y, classes=None) -> TorchClassifier:
+        """Train ``epochs`` more epochs on ``X``, ``y``, from the current weights.
+
+        For learning from data that arrives in parts, such as the tasks of a
+        class-incremental sequence (:mod:`compare.continual`): the first call (on an
+        unfitted model) builds the network with one output per class of ``classes``,
+        which must then list every class that will ever come; later calls continue
+        from the trained weights with a fresh optimiser and learning-rate schedule,
+        their batches drawn from a stream of their own (same seed and calls: same
+        model). ``y`` may hold any subset of the classes (one is enough). ``history_``
+        is that of the latest call. Unlike scikit-learn's one-epoch ``partial_fit``,
+        each call runs the ``epochs`` hyperparameter.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite values in [0, 1].
+        y : array-like of shape (n_samples,)
+            Labels, each one of ``classes_``.
+        classes : array-like, optional
+            Every class label; required on the first call, and if given later it must
+            equal ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            Naming the problem: no ``classes`` on the first call, fewer than two of
+            them, labels outside them, ``classes`` that differ from the fitted ones,
+            or malformed ``X``.
+        """
+        first = not hasattr(self, "module_")
+        X, y = validate_data(self, X, y, dtype=np.float32, reset=first)
+        check_classification_targets(y)
+        _check_unit_interval(X)
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "the first partial_fit needs classes=: every class label that will occur"
+                )
+            known = np.unique(np.asarray(classes))
+            if len(known) < 2:
+                raise ValueError(f"expected at least 2 classes, got {known.tolist()}")
+        else:
+            known = self.classes_
+            if classes is not None and not np.array_equal(np.unique(classes), known):
+                raise ValueError(
+                    f"classes {np.unique(classes).tolist()} differ from the fitted "
+                    f"classes_ {known.tolist()}"
+                )
+        unseen = np.setdiff1d(y, known)
+        if len(unseen):
+            raise ValueError(f"labels {unseen.tolist()} are not among classes {known.tolist()}")
+        y_index = np.searchsorted(known, y)
+        self._fit_network(X, y_index, len(known), train_classifier, warm=not first, loss=self.loss)
+        self.classes_ = known
         return self
 
     def predict_proba(self, X) -> np.ndarray:

@@ -64,6 +64,11 @@ class ExperimentConfig:
         Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) and severities
         (1-5): the fitted models are also tested on every (kind, severity) copy of the
         test set (:func:`compare.metrics.corrupted_accuracy`). Empty: clean data only.
+    continual_groups
+        If set, each job also trains a fresh model (same seed) on this many class groups
+        in turn and measures its forgetting
+        (:func:`compare.continual.class_incremental_learning`); the number of groups must
+        divide the task's classes.
     """
 
     name: str
@@ -78,6 +83,7 @@ class ExperimentConfig:
     energy_tables: tuple[str, ...] = DEFAULT_TABLES
     corruptions: tuple[str, ...] = ()
     severities: tuple[int, ...] = ()
+    continual_groups: int | None = None
 
     def __post_init__(self):
         if not self.models:
@@ -106,6 +112,15 @@ class ExperimentConfig:
                 f"experiment {self.name!r}: corruptions need severities from 1 to "
                 f"{max(SEVERITIES)} and severities need corruptions; got corruptions "
                 f"{list(self.corruptions)}, severities {list(self.severities)}"
+            )
+
+        groups = self.continual_groups
+        if groups is not None and (
+            isinstance(groups, bool) or not isinstance(groups, int) or groups < 2
+        ):
+            raise ValueError(
+                f"experiment {self.name!r}: continual_groups must be an integer >= 2 or None, "
+                f"got {groups!r}"
             )
 
     def to_dict(self) -> dict:

@@ -231,6 +231,11 @@ def job_config(model: ModelSpec, seed: int, config: ExperimentConfig, task_sha25
                 if config.corruptions
                 else {}
             ),
+            **(
+                {"continual_groups": config.continual_groups}
+                if config.continual_groups is not None
+                else {}
+            ),
         },
     }
 
@@ -385,6 +390,7 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
 def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
+    from compare.continual import class_incremental_learning
     from compare.metrics import corrupted_accuracy, evaluate
     from spiking.backend import cache_root
 
@@ -423,6 +429,14 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
             config["evaluation"]["corruptions"],
             config["evaluation"]["severities"],
         )
+    if config["evaluation"].get("continual_groups"):
+        fresh = build_model(spec, random_state=config["seed"])
+        if verbose and spec.arm == "spiking":
+            fresh.set_params(verbose=True)
+        continual = class_incremental_learning(
+            fresh, task, config["evaluation"]["continual_groups"]
+        )
+        metrics |= continual.metrics()
     rows = [
         {
             "task": task.name,

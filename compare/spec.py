@@ -31,6 +31,12 @@ change any field without editing the file. A small spec::
     kinds = ["gaussian", "occlusion"] # compare.corruptions.CORRUPTIONS
     severities = [1, 3, 5]            # default: 1 to 5 (0 is the clean test set)
 
+    [continual]                       # optional: also learn the classes in turns
+    groups = 5                        # class groups learnt one after another
+
+With ``[continual]``, every job also trains a fresh model (same seed) on the class
+groups in turn and measures what it forgets (:mod:`compare.continual`:
+``continual_accuracy``, ``average_forgetting``, ``accuracy[after=I,task=J]``).
 With ``[corruptions]``, every job also measures ``accuracy[KIND=SEVERITY]`` for each
 kind and severity (:func:`compare.metrics.corrupted_accuracy`: the fitted model on
 seeded corrupted copies of the test set, the same copies for every model and seed).
@@ -130,10 +136,12 @@ _TOP_KEYS = (
     "energy_tables",
     "operations_examples",
     "corruptions",
+    "continual",
 )
 _TASK_KEYS = ("name", "params", "n_train", "n_test", "subset_seed")
 _MODEL_KEYS = ("kind", "params")
 _CORRUPTION_KEYS = ("kinds", "severities")
+_CONTINUAL_KEYS = ("groups",)
 _UNSWEEPABLE = {
     "name": "the experiment's name names its results directory",
     "description": "it changes no result",
@@ -428,6 +436,9 @@ class Spec:
     """Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) the test set is also
     measured under, at every one of ``severities``; empty for none."""
     severities: tuple[int, ...] = ()
+    continual_groups: int | None = None
+    """Class groups learnt in turn by a second, class-incremental training
+    (:mod:`compare.continual`); None for none."""
     description: str = ""
     source: str | None = None
     """The spec file (None for a spec built in code)."""
@@ -453,6 +464,7 @@ class Spec:
                 "all" if self.operations_examples is None else self.operations_examples
             ),
             **_corruptions_table(self.corruptions, self.severities),
+            **_continual_table(self.continual_groups),
             "source": self.source,
             "overrides": list(self.overrides),
         }
@@ -472,6 +484,7 @@ class Spec:
             energy_tables=self.energy_tables,
             corruptions=self.corruptions,
             severities=self.severities,
+            continual_groups=self.continual_groups,
         )
 
     def points(self) -> list[Point]:
@@ -517,6 +530,7 @@ class Spec:
                 "all" if config.operations_examples is None else config.operations_examples
             ),
             **_corruptions_table(config.corruptions, config.severities),
+            **_continual_table(config.continual_groups),
         }
         for size in ("n_train", "n_test"):
             if getattr(config, size) is not None:
@@ -559,6 +573,23 @@ def _corruptions(where: _Where, value) -> tuple[tuple[str, ...], tuple[int, ...]
         if len(set(values)) != len(values):
             raise where.error((*path, key), f"{key} must be unique, got {list(values)}")
     return kinds, severities
+
+
+def _continual_table(groups: int | None) -> dict:
+    """The spec's ``continual`` entry (none when not set)."""
+    return {} if groups is None else {"continual": {"groups": groups}}
+
+
+def _continual(where: _Where, value) -> int | None:
+    """Check a spec's ``[continual]`` table: the number of class groups, None without one."""
+    if value is None:
+        return None
+    path = ("continual",)
+    table = _table(where, path, value)
+    _check_keys(where, path, table, _CONTINUAL_KEYS)
+    if "groups" not in table:
+        raise where.error(path, "no groups: say how many class groups to learn in turn, e.g. 5")
+    return _integer(where, (*path, "groups"), table["groups"], 2, "an integer >= 2 (class groups)")
 
 
 def _set(raw: dict, parts: tuple[str, ...], value, where: _Where, origin: tuple[str, ...]):
@@ -665,6 +696,7 @@ def _resolve(
         )
 
     corruptions, severities = _corruptions(where, raw.get("corruptions"))
+    continual_groups = _continual(where, raw.get("continual"))
 
     sweeps_raw = _table(where, ("sweeps",), raw.get("sweeps", {}))
     sweeps = {}
@@ -710,6 +742,7 @@ def _resolve(
         operations_examples=operations_examples,
         corruptions=corruptions,
         severities=severities,
+        continual_groups=continual_groups,
         description=description,
         source=source,
         overrides=tuple(overrides),

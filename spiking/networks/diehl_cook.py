@@ -251,6 +251,9 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         Adaptive threshold of each excitatory neuron, in volt.
     assignments_ : ndarray of shape (n_excitatory,)
         Class index assigned to each neuron; -1 for a neuron that never fired.
+    label_responses_ : ndarray of shape (n_classes, n_excitatory)
+        Mean spike count of each neuron per class in the labelling that last included
+        the class (NaN for a class never labelled); the assignments are its argmax.
     classes_ : ndarray
         Class labels seen in fit.
     fit_stats_ : dict
@@ -304,19 +307,35 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         X, y_index, label_seed = self._initialise(X, y)
         return self._learn(X, y_index, self.epochs, label_seed=label_seed)
 
-    def partial_fit(self, X, y):
-        """One more STDP epoch on X from the current state, then assign labels again.
+    def partial_fit(self, X, y, classes=None):
+        """One more STDP epoch on X from the current state, then label with X again.
 
-        Resumes training (for instance of a model from :meth:`load`); an unfitted model
-        is initialised as :meth:`fit` does and trained for one epoch. Labels must be
-        among ``classes_``.
+        Resumes training (for instance of a model from :meth:`load`), or learns from
+        data that arrives in parts, such as the tasks of a class-incremental sequence
+        (:mod:`compare.continual`). An unfitted model is initialised as :meth:`fit`
+        does, with ``classes_`` from ``classes`` when given (every class that will
+        occur) or else from ``y``, and trained for one epoch. Labels must be among
+        ``classes_``; ``X`` may hold any subset of them.
+
+        Labelling measures each neuron's mean response to each class present in
+        ``X``; a class absent from ``X`` keeps the responses it was last labelled with
+        (``label_responses_``: the read-out remembers class means, never images), and
+        every neuron is assigned the class of its highest remembered response. With
+        every class present this is :meth:`fit`'s labelling. A model from
+        :meth:`load` has no remembered responses: its first ``partial_fit`` labels
+        from ``X`` alone.
         """
         if not hasattr(self, "assignments_"):
-            X, y_index, label_seed = self._initialise(X, y)
+            X, y_index, label_seed = self._initialise(X, y, classes)
             return self._learn(X, y_index, 1, label_seed=label_seed)
         X, y = validate_data(self, X, y, dtype=_DTYPES, reset=False)
         _check_unit_interval(X)
         check_classification_targets(y)
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes {np.unique(classes).tolist()} differ from the fitted classes_ "
+                f"{self.classes_.tolist()}"
+            )
         unseen = np.setdiff1d(y, self.classes_)
         if len(unseen):
             raise ValueError(
@@ -325,15 +344,25 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         y_index = np.searchsorted(self.classes_, y)
         return self._learn(X, y_index, 1, label_seed=self._brian_seed)
 
-    def _initialise(self, X, y):
+    def _initialise(self, X, y, classes=None):
         """Check the data, draw the initial weights, delays and theta; (X, y_index, seed)."""
         X, y = validate_data(self, X, y, dtype=_DTYPES)
         _check_unit_interval(X)
         check_classification_targets(y)
         self._check_hyperparameters(len(X))
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if classes is None:
+            self.classes_, y_index = np.unique(y, return_inverse=True)
+        else:
+            self.classes_ = np.unique(np.asarray(classes))
+            unseen = np.setdiff1d(y, self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"labels {unseen.tolist()} are not among classes {self.classes_.tolist()}"
+                )
+            y_index = np.searchsorted(self.classes_, y)
         if len(self.classes_) < 2:
             raise ValueError(f"need at least 2 classes to assign labels, got {self.classes_!r}")
+        self.label_responses_ = np.full((len(self.classes_), self.n_excitatory), np.nan)
 
         p = self._params()
         rng = np.random.default_rng(self.random_state)
@@ -369,7 +398,12 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
                 label_idx, train_size=self.n_label, stratify=y_index, random_state=label_seed
             )
         labelling = self._present(X[label_idx], learning=False, desc="labelling")
-        self.assignments_ = assign_labels(labelling.counts, y_index[label_idx], len(self.classes_))
+        responses = class_responses(labelling.counts, y_index[label_idx], len(self.classes_))
+        remembered = getattr(self, "label_responses_", None)
+        if remembered is not None and remembered.shape == responses.shape:
+            responses = np.where(np.isnan(responses), remembered, responses)
+        self.label_responses_ = responses
+        self.assignments_ = assign_from_responses(responses)
         previous = self.fit_stats_
         passes = [*train, labelling]
         self.fit_stats_ = {
@@ -430,10 +464,17 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         try:
             params = params_from_json(DiehlCook2015Params, meta["params"])
             model = cls(params=params, **meta["hyperparameters"])
-        except (KeyError, TypeError, ValueError) as err:
+            brian_seed = int(meta["brian_seed"])
+        except KeyError as err:
+            raise ValueError(f"{path}: the saved metadata lacks {err}") from None
+        except (TypeError, ValueError) as err:
             raise ValueError(f"{path}: unreadable parameters: {err}") from None
         for name in cls._SAVED_ARRAYS:
             setattr(model, name, arrays[name])
+        if model.weights_.ndim != 2:
+            raise ValueError(
+                f"{path}: weights_ must be 2-D (inputs x neurons), got shape {model.weights_.shape}"
+            )
         n_input, n_exc = model.weights_.shape
         shapes_ok = (
             model.delays_.shape == (n_input, n_exc)
@@ -445,7 +486,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{path}: the saved arrays' shapes do not fit together")
         model.n_features_in_ = n_input
         model.fit_stats_ = meta.get("fit_stats", {})
-        model._brian_seed = int(meta["brian_seed"])
+        model._brian_seed = brian_seed
         return model
 
     def predict(self, X):
@@ -639,11 +680,23 @@ def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int) -> np.
     every neuron over the examples of that class; a neuron takes the class of its
     highest strictly positive mean.
     """
-    means = np.zeros((n_classes, counts.shape[1]))
+    return assign_from_responses(class_responses(counts, labels, n_classes))
+
+
+def class_responses(counts: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean spike count of every neuron per class, ``(n_classes, N)``; NaN rows for
+    classes without examples."""
+    means = np.full((n_classes, counts.shape[1]), np.nan)
     for c in range(n_classes):
         members = labels == c
         if members.any():
             means[c] = counts[members].mean(axis=0)
+    return means
+
+
+def assign_from_responses(responses: np.ndarray) -> np.ndarray:
+    """Class of each neuron's highest strictly positive response (NaN: none); -1 if none."""
+    means = np.nan_to_num(responses, nan=0.0)
     assignments = means.argmax(axis=0)
     assignments[means.max(axis=0) <= 0] = -1
     return assignments

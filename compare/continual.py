@@ -1,0 +1,138 @@
+"""Class-incremental learning: how much does a model forget of the classes it learnt first?
+
+The protocol (van de Ven, Tuytelaars & Tolias 2022, "Three types of incremental
+learning", the class-incremental case): the task's classes are split into disjoint
+groups (:func:`compare.corruptions.class_incremental`; 10 classes, 5 tasks:
+{0, 1}, {2, 3}, ...). The model learns the groups one after another with
+``partial_fit`` on each group's training images only (no replay, no task label), and
+after each it is tested on the test images of every group seen so far, in one label
+space over all classes.
+
+Both arms run the same protocol through their own ``partial_fit``:
+
+- the torch classifiers train their ``epochs`` on each group, from the weights the
+  previous group left (one output per class from the start);
+- the Diehl & Cook network runs one STDP epoch on each group and labels its neurons
+  with that group's images; the read-out remembers the mean response of every neuron
+  to each class from the last labelling that included it (class means, never
+  images), so the neurons that stand for earlier classes keep their labels while STDP
+  goes on changing what they respond to.
+
+Measured (:meth:`ContinualResult.metrics`): the accuracy matrix ``A[i, j]`` (on group
+j's test images after learning group i, j <= i), the accuracy on all groups seen so
+far after each group, the final accuracy over all classes, and the average forgetting
+(Chaudhry et al. 2018): for every group but the last, its best accuracy before the
+last group minus its final accuracy, averaged.
+
+>>> from compare.tasks import load_digits
+>>> from artificial import LogisticRegression
+>>> result = class_incremental_learning(
+...     LogisticRegression(epochs=5, random_state=0), load_digits(), 5)
+>>> result.accuracy.shape, bool(result.accuracy[0, 0] > 0.9)
+((5, 5), True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from compare.corruptions import class_incremental
+from compare.tasks import Task
+
+__all__ = ["ContinualResult", "class_incremental_learning", "continual_metric"]
+
+
+def continual_metric(after: int, group: int) -> str:
+    """Name of the accuracy on group ``group`` after learning group ``after`` (from 1).
+
+    >>> continual_metric(3, 1)
+    'accuracy[after=3,task=1]'
+    """
+    return f"accuracy[after={after},task={group}]"
+
+
+@dataclass(frozen=True)
+class ContinualResult:
+    """What :func:`class_incremental_learning` measured."""
+
+    groups: tuple[tuple[int, ...], ...]
+    """The class indices of each group, in the order learnt."""
+    accuracy: np.ndarray
+    """``(n_groups, n_groups)``: ``[i, j]`` the accuracy on group j's test images after
+    learning group i; NaN for j > i (not yet learnt)."""
+    seen_accuracy: np.ndarray
+    """``(n_groups,)``: accuracy on the test images of groups 0..i after learning group i."""
+    fit_seconds: float
+    """Wall time of all the ``partial_fit`` calls."""
+
+    @property
+    def final_accuracy(self) -> float:
+        """Accuracy on every test image after the last group."""
+        return float(self.seen_accuracy[-1])
+
+    @property
+    def average_forgetting(self) -> float:
+        """Mean over groups but the last of (best accuracy before the last group - final)."""
+        a = self.accuracy
+        last = len(a) - 1
+        drops = [np.nanmax(a[j:last, j]) - a[last, j] for j in range(last)]
+        return float(np.mean(drops)) if drops else math.nan
+
+    def metrics(self) -> dict[str, tuple[float, str]]:
+        """Tidy metrics: ``continual_accuracy`` (final, all classes),
+        ``average_forgetting``, ``continual_fit_wall_time``, ``accuracy_seen[after=i]``
+        and every :func:`continual_metric` (groups counted from 1)."""
+        out = {
+            "continual_accuracy": (self.final_accuracy, "1"),
+            "average_forgetting": (self.average_forgetting, "1"),
+            "continual_fit_wall_time": (self.fit_seconds, "s"),
+        }
+        for i in range(len(self.groups)):
+            out[f"accuracy_seen[after={i + 1}]"] = (float(self.seen_accuracy[i]), "1")
+            for j in range(i + 1):
+                out[continual_metric(i + 1, j + 1)] = (float(self.accuracy[i, j]), "1")
+        return out
+
+
+def class_incremental_learning(model, task: Task, n_groups: int) -> ContinualResult:
+    """Train an unfitted ``model`` on ``task``'s class groups in turn; test after each.
+
+    Parameters
+    ----------
+    model
+        An unfitted classifier of the shared protocol with ``partial_fit(X, y,
+        classes=...)``.
+    task
+        The data; its classes are split into ``n_groups`` groups of consecutive labels.
+    n_groups
+        Number of groups (at least 2, dividing the number of classes).
+
+    Raises
+    ------
+    ValueError
+        If ``n_groups`` does not split the classes, a group has no training or test
+        images, or the model has no ``partial_fit``.
+    """
+    if not hasattr(model, "partial_fit"):
+        raise ValueError(f"{type(model).__name__} has no partial_fit: it cannot learn in turns")
+    splits = class_incremental(task, n_groups)
+    groups = tuple(tuple(int(c) for c in np.unique(s.y_train)) for s in splits)
+    classes = np.arange(task.n_classes)
+    n = len(splits)
+    accuracy = np.full((n, n), np.nan)
+    seen = np.zeros(n)
+    seconds = 0.0
+    for i, split in enumerate(splits):
+        start = time.perf_counter()
+        model.partial_fit(split.X_train, split.y_train, classes=classes)
+        seconds += time.perf_counter() - start
+        mask = np.isin(task.y_test, [c for g in groups[: i + 1] for c in g])
+        correct = model.predict(task.X_test[mask]) == task.y_test[mask]
+        seen[i] = correct.mean()
+        for j in range(i + 1):
+            accuracy[i, j] = correct[np.isin(task.y_test[mask], groups[j])].mean()
+    return ContinualResult(groups, accuracy, seen, seconds)
