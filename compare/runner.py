@@ -328,6 +328,12 @@ def plan_spec(spec: Spec) -> Plan:
     for point in spec.points():
         config = point.config
         task = load_task_table(_task_table(config))
+        groups = config.continual_groups
+        if groups is not None and task.n_classes % groups:
+            raise ValueError(
+                f"{spec.name}: continual groups = {groups} does not divide the "
+                f"{task.n_classes} classes of task {task.name!r}"
+            )
         ids = {}
         for model in config.models:
             values = {p: v for p, v in point.values.items() if _applies(p, model.label)}

@@ -156,6 +156,49 @@ def test_the_base_spec_resolves_with_defaults(tmp_path):
             "random_state",
             r"random_state comes from the spec's seeds",
         ),
+        # the optional [corruptions] and [continual] tables
+        (
+            ("seeds = [0, 1]", 'seeds = [0, 1]\n[corruptions]\nkinds = ["blur"]'),
+            "blur",
+            r"corruptions.kinds: unknown corruption 'blur'; known: gaussian, occlusion, salt-and-",
+        ),
+        (
+            (
+                "seeds = [0, 1]",
+                'seeds = [0, 1]\n[corruptions]\nkinds = ["gaussian"]\nseverities = [0]',
+            ),
+            "severities",
+            r"corruptions.severities: expected severities from 1 to 5 \(0 is the clean set\), "
+            r"got 0",
+        ),
+        (
+            (
+                "seeds = [0, 1]",
+                'seeds = [0, 1]\n[corruptions]\nkinds = ["gaussian"]\nseverities = [6]',
+            ),
+            "severities",
+            r"corruptions.severities: severities go from 1 to 5, got \[6\]",
+        ),
+        (
+            ("seeds = [0, 1]", 'seeds = [0, 1]\n[corruptions]\nkinds = ["occlusion", "occlusion"]'),
+            "kinds",
+            r"corruptions.kinds: kinds must be unique",
+        ),
+        (
+            ("seeds = [0, 1]", 'seeds = [0, 1]\n[corruptions]\nkinds = ["gaussian"]\nlevel = 2'),
+            "level",
+            r"unknown key 'level' in \[corruptions\]",
+        ),
+        (
+            ("seeds = [0, 1]", "seeds = [0, 1]\n[continual]\ngroups = 1"),
+            "groups",
+            r"continual.groups: expected an integer >= 2 \(class groups\), got 1",
+        ),
+        (
+            ("seeds = [0, 1]", "seeds = [0, 1]\n[continual]\ntasks = 5"),
+            "tasks",
+            r"unknown key 'tasks' in \[continual\]",
+        ),
     ],
 )
 def test_mistakes_name_the_key_and_the_line(tmp_path, edit, needle, expected):

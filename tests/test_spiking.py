@@ -524,6 +524,24 @@ def test_save_load_round_trip_and_resume(tmp_path):
         loaded.partial_fit(X[:2], [9, 9])
 
 
+def test_partial_fit_in_class_groups_remembers_the_earlier_classes_responses():
+    X, y, _, _ = _digits(classes=(0, 1, 7), n_train=60, n_test=0)
+    first = np.isin(y, (0, 1))
+    model = DiehlCook2015(n_excitatory=N, random_state=0)
+    model.partial_fit(X[first], y[first], classes=(0, 1, 7))
+    responses = model.label_responses_.copy()
+    assert model.classes_.tolist() == [0, 1, 7]
+    assert np.isnan(responses[2]).all() and not np.isnan(responses[:2]).any()
+    assert set(model.assignments_.tolist()) <= {-1, 0, 1}  # class 7 not labelled yet
+    model.partial_fit(X[~first], y[~first])
+    # classes 0 and 1 keep the responses they were labelled with; 7 gets its own
+    assert np.array_equal(model.label_responses_[:2], responses[:2])
+    assert not np.isnan(model.label_responses_[2]).any()
+    assert 2 in model.assignments_
+    with pytest.raises(ValueError, match=r"differ from the fitted classes_"):
+        model.partial_fit(X[:4], y[:4], classes=(0, 1))
+
+
 def test_corrupt_or_missing_state_is_a_clear_error_and_save_is_atomic(tmp_path, monkeypatch):
     X, y, _, _ = _digits(n_train=10, n_test=1)
     model = DiehlCook2015(n_excitatory=N, random_state=0).fit(X, y)

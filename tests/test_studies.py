@@ -1,0 +1,211 @@
+"""The studies' machinery (corrupted test sets and class-incremental learning in the
+runner, partial_fit) and each spec-driven study script's --quick mode, end to end."""
+
+import csv
+import math
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from artificial import LogisticRegression, MLPClassifier
+from artificial.snn import SpikingMLPClassifier
+from compare.continual import ContinualResult, class_incremental_learning
+from compare.corruptions import corrupt
+from compare.metrics import corrupted_accuracy, parse_corruption_metric
+from compare.runner import run_spec
+from compare.spec import parse_spec
+from compare.tasks import load_digits
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPEC = """\
+name = "s"
+seeds = [0]
+operations_examples = 5
+
+[task]
+name = "digits"
+n_train = 200
+n_test = 60
+
+[models.lr]
+kind = "logistic"
+params = { epochs = 3 }
+"""
+
+
+class _Oracle:
+    """Predicts the label of the nearest clean test image: right on clean data."""
+
+    def __init__(self, task):
+        self.task = task
+
+    def predict(self, X):
+        d = ((X[:, None, :] - self.task.X_test[None, :, :]) ** 2).sum(axis=2)
+        return self.task.y_test[d.argmin(axis=1)]
+
+
+def test_corrupted_accuracy_uses_the_same_seeded_copies_for_every_model():
+    task = load_digits().subset(100, 40, random_state=0)
+    oracle = _Oracle(task)
+    a = corrupted_accuracy(oracle, task, ["gaussian", "occlusion"], [1, 5])
+    assert list(a) == [
+        "accuracy[gaussian=1]",
+        "accuracy[gaussian=5]",
+        "accuracy[occlusion=1]",
+        "accuracy[occlusion=5]",
+    ]
+    assert a == corrupted_accuracy(oracle, task, ["gaussian", "occlusion"], [1, 5])
+    # The accuracy is that of predicting exactly these corrupted images.
+    X = corrupt(task.X_test, "gaussian", 5, shape=task.shape, random_state=0)
+    assert a["accuracy[gaussian=5]"][0] == np.mean(oracle.predict(X) == task.y_test)
+    assert a["accuracy[gaussian=5]"][1] == "1" and not np.array_equal(X, task.X_test)
+    assert parse_corruption_metric("accuracy[gaussian=5]") == ("gaussian", 5)
+
+
+def test_a_spec_with_corruptions_and_continual_adds_their_metrics_and_keeps_other_ids(
+    tmp_path,
+):
+    plain = parse_spec(SPEC)
+    extended = parse_spec(
+        SPEC + '\n[corruptions]\nkinds = ["salt-and-pepper"]\nseverities = [2, 4]\n'
+        "\n[continual]\ngroups = 5\n"
+    )
+    assert extended.to_dict()["corruptions"] == {
+        "kinds": ["salt-and-pepper"],
+        "severities": [2, 4],
+    }
+    assert extended.to_dict()["continual"] == {"groups": 5}
+    assert "corruptions" not in plain.to_dict() and "continual" not in plain.to_dict()
+    result = run_spec(extended, tmp_path / "out", progress=False)
+    metrics = {r["metric"]: r["value"] for r in result.rows}
+    for name in ("accuracy[salt-and-pepper=2]", "accuracy[salt-and-pepper=4]"):
+        assert 0 <= metrics[name] <= 1
+    assert {"continual_accuracy", "average_forgetting", "accuracy[after=5,task=1]"} <= set(metrics)
+    assert "accuracy[after=1,task=2]" not in metrics  # group 2 is not learnt after group 1
+    # Without the tables, a job's id is what it always was (the pinned-id test's rule).
+    again = run_spec(plain, tmp_path / "plain", progress=False)
+    assert again.plan.jobs[0].id != result.plan.jobs[0].id
+    assert "evaluation" in again.plan.jobs[0].config
+    assert set(again.plan.jobs[0].config["evaluation"]) == {"operations_examples", "energy_tables"}
+
+
+def test_continual_groups_that_do_not_divide_the_classes_fail_before_anything_runs(tmp_path):
+    spec = parse_spec(SPEC + "\n[continual]\ngroups = 3\n")
+    with pytest.raises(ValueError, match=r"groups = 3 does not divide the 10 classes"):
+        run_spec(spec, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / "jobs").exists() or not any(
+        (tmp_path / "out" / "jobs").iterdir()
+    )
+
+
+def test_average_forgetting_is_the_drop_from_the_best_earlier_accuracy():
+    nan = math.nan
+    accuracy = np.array([[0.9, nan, nan], [0.5, 0.8, nan], [0.3, 0.6, 0.7]])
+    result = ContinualResult(((0,), (1,), (2,)), accuracy, np.array([0.9, 0.6, 0.5]), 1.0)
+    # group 0: best 0.9 (before the last group), final 0.3; group 1: best 0.8, final 0.6
+    assert result.average_forgetting == pytest.approx(((0.9 - 0.3) + (0.8 - 0.6)) / 2)
+    assert result.final_accuracy == 0.5
+    metrics = result.metrics()
+    assert metrics["accuracy[after=2,task=1]"] == (0.5, "1")
+    assert "accuracy[after=1,task=2]" not in metrics
+
+
+def test_backprop_forgets_the_first_classes_when_it_learns_new_ones_alone():
+    result = class_incremental_learning(
+        LogisticRegression(epochs=10, random_state=0), load_digits(), 5
+    )
+    assert np.isnan(result.accuracy[0, 1]) and result.accuracy[0, 0] > 0.95
+    # after the last group, the first group's images are nearly all given new labels
+    assert result.accuracy[4, 0] < 0.3 and result.average_forgetting > 0.5
+
+
+@pytest.mark.parametrize("estimator_class", [MLPClassifier, SpikingMLPClassifier])
+def test_partial_fit_continues_from_the_weights_and_is_seeded(estimator_class):
+    task = load_digits()
+    first, second = task.y_train < 5, task.y_train >= 5
+
+    def trained():
+        model = estimator_class(hidden_sizes=(32,), epochs=10, random_state=0)
+        model.partial_fit(task.X_train[first], task.y_train[first], classes=range(10))
+        after_first = model.predict_proba(task.X_test)
+        model.partial_fit(task.X_train[second], task.y_train[second])
+        return model, after_first
+
+    model, after_first = trained()
+    assert model.classes_.tolist() == list(range(10))
+    # the second group is learnt: its test images go from the first group's classes to its own
+    new = task.y_test >= 5
+    assert np.mean(model.classes_[after_first[new].argmax(axis=1)] >= 5) < 0.1
+    assert np.mean(model.predict(task.X_test[new]) >= 5) > 0.7
+    assert not np.array_equal(model.predict_proba(task.X_test), after_first)
+    again, _ = trained()
+    assert np.array_equal(again.predict_proba(task.X_test), model.predict_proba(task.X_test))
+
+
+def test_partial_fit_mistakes_are_clear_errors():
+    task = load_digits()
+    model = MLPClassifier(hidden_sizes=(8,), epochs=1, random_state=0)
+    with pytest.raises(ValueError, match=r"the first partial_fit needs classes="):
+        model.partial_fit(task.X_train, task.y_train)
+    with pytest.raises(ValueError, match=r"labels \[9\] are not among classes"):
+        model.partial_fit(task.X_train[task.y_train > 6], task.y_train[task.y_train > 6], [7, 8])
+    model.partial_fit(task.X_train[:50], task.y_train[:50], classes=range(10))
+    with pytest.raises(ValueError, match=r"differ from the fitted classes_"):
+        model.partial_fit(task.X_train[:50], task.y_train[:50], classes=range(5))
+
+
+# -- every spec-driven study script's --quick mode, end to end --------------------------------
+
+
+def _main(name):
+    return runpy.run_path(str(ROOT / "experiments" / f"{name}.py"), run_name="not_main")["main"]
+
+
+def _csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_robustness_quick_writes_accuracy_against_severity(tmp_path):
+    assert _main("robustness")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    table = _csv(tmp_path / "study" / "accuracy_vs_severity.csv")
+    models = {r["model"] for r in table}
+    assert models == {"mlp", "sg-snn", "logistic", "dc100"}
+    for model in models:
+        points = {(r["corruption"], int(r["severity"])) for r in table if r["model"] == model}
+        assert points == {("", 0)} | {
+            (k, s) for k in ("gaussian", "salt-and-pepper", "occlusion") for s in (2, 5)
+        }
+    assert all(0 <= float(r["mean"]) <= 1 for r in table)
+    assert (tmp_path / "study" / "figures" / "accuracy_vs_severity.png").stat().st_size > 0
+    assert "Accuracy kept" in (tmp_path / "study" / "robustness.md").read_text()
+
+
+@pytest.mark.slow
+def test_sample_efficiency_quick_writes_both_curves(tmp_path):
+    assert _main("sample_efficiency")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    table = _csv(tmp_path / "study" / "accuracy_vs_examples.csv")
+    by_model = {}
+    for r in table:
+        by_model.setdefault(r["model"], set()).add(int(r["labelled"]))
+    assert by_model["mlp"] == by_model["dc100"] == {100, 300}
+    assert by_model["dc100-unlabelled-300"] == {100, 300}  # n_label 100, and all 300
+    assert (tmp_path / "labels" / "results.csv").exists()
+    assert (tmp_path / "study" / "figures" / "sample_efficiency.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_forgetting_quick_writes_the_forgetting_of_each_model(tmp_path):
+    assert _main("forgetting")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    summary = _csv(tmp_path / "study" / "forgetting.csv")
+    measures = {(r["model"], r["measure"]) for r in summary}
+    for model in ("mlp", "sg-snn", "logistic", "dc100"):
+        for measure in ("joint", "class-incremental", "average forgetting"):
+            assert (model, measure) in measures
+    curves = _csv(tmp_path / "study" / "accuracy_after_each_task.csv")
+    assert {int(r["after"]) for r in curves} == {1, 2, 3, 4, 5}
+    assert (tmp_path / "study" / "figures" / "forgetting.png").stat().st_size > 0
