@@ -70,6 +70,11 @@ def params_from_json(cls, data: dict):
         elif isinstance(default, Quantity):
             if not (isinstance(value, dict) and set(value) == {"value", "unit"}):
                 raise ValueError(f"{cls.__name__}.{name}: expected {{value, unit}}, got {value!r}")
+            unit = str(get_unit(default.dim))
+            if value["unit"] != unit:
+                raise ValueError(
+                    f"{cls.__name__}.{name}: expected unit {unit}, got {value['unit']!r}"
+                )
             kwargs[name] = float(value["value"]) * _si_unit(default)
         else:
             kwargs[name] = type(default)(value)
@@ -112,10 +117,15 @@ def read_npz(path: str | os.PathLike, expected: list[str]) -> tuple[dict[str, np
     if not path.is_file():
         raise FileNotFoundError(f"no saved model at {path}")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):  # a plain .npy array
+            raise ValueError("not an .npz archive")
+        with data:
             arrays = {k: data[k] for k in data.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode())
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        if not isinstance(meta, dict):
+            raise ValueError(f"its metadata is JSON {type(meta).__name__}, not an object")
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as err:
         raise ValueError(
             f"{path} is not a readable saved model (corrupt or truncated?): {err}"
         ) from None
