@@ -345,6 +345,7 @@ __all__ += [
     "energy_tables_in",
     "model_styles",
     "pareto_front",
+    "plot_accuracy_vs_cost",
     "plot_accuracy_vs_energy",
     "plot_accuracy_vs_severity",
     "plot_accuracy_vs_size",
@@ -713,11 +714,36 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
     kind = "energy_with_memory" if memory else "energy_compute_only"
     if kind not in tables[label]:
         raise ValueError(f"no {kind} rows for cost table {label}")
+    estimate = "with memory" if memory else "compute only"
+    return plot_accuracy_vs_cost(
+        rows,
+        tables[label][kind],
+        xlabel=f"energy per inference (J), {estimate}\ncost table {label}",
+        missing="not priced",
+        ax=ax,
+    )
+
+
+def plot_accuracy_vs_cost(rows, metric, *, xlabel=None, missing="no value", ax=None):
+    """Test accuracy against any cost per inference, with the Pareto front.
+
+    What :func:`plot_accuracy_vs_energy` draws, for the tidy metric ``metric``
+    (energy, operations, time per example...): one marker per model at its mean cost
+    and mean accuracy over seeds, a 95 % t-interval bar, the cost on a logarithmic
+    axis, the Pareto front as a dashed staircase through ringed markers. Models
+    without a positive value of ``metric`` are named above the axes, after
+    ``missing``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    rows = list(rows)
     accuracy, energy = {}, {}
     for row in rows:
         if row["metric"] == "accuracy":
             _collect(accuracy, row["model"], row)
-        elif row["metric"] == tables[label][kind]:
+        elif row["metric"] == metric:
             _collect(energy, row["model"], row)
     arms = _arms(rows)
     drawn, left_out = [], []
@@ -761,11 +787,10 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
             label="Pareto front",
         )
     _log_x(ax, [d[1] for d in drawn])
-    estimate = "with memory" if memory else "compute only"
-    ax.set_xlabel(f"energy per inference (J), {estimate}\ncost table {label}")
+    ax.set_xlabel(xlabel or metric)
     _accuracy_axes(ax)
     if drawn:
         ax.legend(fontsize=7, frameon=False, loc="best")
     if left_out:
-        ax.set_title(f"not priced: {', '.join(left_out)}", fontsize=7, color="#555555", loc="left")
+        ax.set_title(f"{missing}: {', '.join(left_out)}", fontsize=7, color="#555555", loc="left")
     return ax

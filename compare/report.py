@@ -45,6 +45,7 @@ __all__ = [
     "findings_section",
     "format_joules",
     "format_seconds",
+    "format_si",
     "format_table",
     "markdown_section",
     "markdown_table",
@@ -70,7 +71,12 @@ the experiment's tables, compute-only and with memory)."""
 _PREFIXES = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
 
 
-def _si(value: float, unit: str) -> str:
+def format_si(value: float, unit: str) -> str:
+    """A value with an SI prefix and 3 significant digits; a dash for NaN.
+
+    >>> format_si(6.92e-4, "W"), format_si(20.0, "W")
+    ('692 µW', '20 W')
+    """
     if math.isnan(value):
         return "–"
     if value == 0:
@@ -85,7 +91,7 @@ def format_joules(value: float) -> str:
     >>> format_joules(2.346e-7), format_joules(0.0), format_joules(float("nan"))
     ('235 nJ', '0 J', '–')
     """
-    return _si(value, "J")
+    return format_si(value, "J")
 
 
 def format_seconds(value: float) -> str:
@@ -94,7 +100,7 @@ def format_seconds(value: float) -> str:
     >>> format_seconds(0.04512), format_seconds(3.2e-6), format_seconds(12.0)
     ('45.1 ms', '3.2 µs', '12 s')
     """
-    return _si(value, "s")
+    return format_si(value, "s")
 
 
 # --- the report as data -------------------------------------------------------------

@@ -9,6 +9,12 @@ Every such script takes the options of ``spikearena run SPEC.toml`` (``--set``,
 flags still win), written to ``results/<name>-quick/`` so that a smoke run never
 replaces a full run's report.
 
+Studies that analyse what an earlier run measured (cost, brain vs models) read a
+results directory instead (``--results DIR``); their ``--quick`` runs a spec at smoke
+size into ``OUT/run/`` and analyses that (:func:`analysis_parser`,
+:func:`analysis_source`). Every study writes its own tables and figures to
+``OUT/study/``, replaced as a whole when it is done.
+
 >>> parser = study_parser("Robustness: a question.")
 >>> args = parser.parse_args(["--quick", "--set", "seeds=[0]"])
 >>> args.quick, args.overrides, args.jobs
@@ -20,12 +26,24 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compare.cli import add_run_options, print_run
 from compare.runner import RunResult, run_spec
 from compare.spec import Spec, SpecError, load_spec
 
-__all__ = ["ROOT", "load_study_spec", "run_study", "study_output", "study_parser"]
+if TYPE_CHECKING:
+    from compare.html import ResultsDirectory
+
+__all__ = [
+    "ROOT",
+    "analysis_parser",
+    "analysis_source",
+    "load_study_spec",
+    "run_study",
+    "study_output",
+    "study_parser",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 """The project directory (experiments/, results/)."""
@@ -89,3 +107,54 @@ def run_study(
     )
     print_run(result)
     return result
+
+
+def analysis_parser(doc: str, default_results: Path) -> argparse.ArgumentParser:
+    """A parser for a study that analyses a results directory: ``--results``, ``--quick``,
+    ``--out``, ``--no-progress``."""
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=default_results,
+        metavar="DIR",
+        help=f"the results directory of a spec run to analyse (default {default_results})",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="analyse a fresh smoke-size run instead (minutes), in OUT/run/",
+    )
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output directory")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def analysis_source(
+    args: argparse.Namespace, name: str, spec: str | Path, quick: Sequence[str] = ()
+) -> tuple[ResultsDirectory, Path]:
+    """The results an analysis reads and where it writes: ``(results, OUT)``.
+
+    ``OUT`` is ``--out`` or ``results/<name>`` (``results/<name>-quick`` with
+    ``--quick``). Under ``--quick`` the spec, with the ``quick`` overrides, runs into
+    ``OUT/run/`` first (resumable, like any spec run); otherwise ``--results`` is read.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``--results`` is not a spec run's results directory (the message names what
+        is missing).
+    """
+    from compare.html import read_results
+
+    out = (
+        Path(args.out)
+        if args.out is not None
+        else ROOT / "results" / (name + ("-quick" if args.quick else ""))
+    )
+    directory = Path(args.results)
+    if args.quick:
+        directory = out / "run"
+        result = run_spec(load_spec(spec, list(quick)), directory, progress=not args.no_progress)
+        print_run(result)
+    return read_results(directory), out
