@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+from brian2 import second
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -315,6 +316,30 @@ class ConvertedSNNClassifier(ClassifierMixin, BaseEstimator):
             simulation_seconds=run.seconds - run.compile_seconds,
             compile_seconds=run.compile_seconds,
         )
+
+    def decision_latency(self, X, y) -> np.ndarray:
+        """Simulated time (s) until each example's prediction became right and stayed so.
+
+        The output is read after every step of one simulation of ``time_steps`` steps
+        (most spikes, ties to the higher potential, as :meth:`predict`); an example's
+        latency is the end of the first step from which every later reading is its
+        true class, NaN where the final reading is wrong. The same measure as
+        :meth:`spiking.networks.diehl_cook.DiehlCook2015.decision_latency` and
+        :meth:`artificial.snn.SpikingMLPClassifier.decision_latency`.
+        """
+        check_is_fitted(self, "network_")
+        y = np.asarray(y)
+        X = self._check_X(X)
+        if y.shape != (len(X),):
+            raise ValueError(f"expected {len(X)} labels in a 1-D y, got shape {y.shape}")
+        steps = self.time_steps
+        run = self.simulate(X, list(range(1, steps + 1)))
+        right = self.classes_[run.predictions()] == y[:, None]  # (n, steps)
+        last_wrong = np.where(right, -1, np.arange(steps)[None, :]).max(axis=1)
+        dt = float(self.network_.params.dt / second)
+        latency = (last_wrong + 2) * dt  # the end of step last_wrong + 1 (0-based)
+        latency[~right[:, -1]] = np.nan
+        return latency
 
     def operations(self, X) -> dict:
         """What inference on X costs in the IF network at ``time_steps``, per example.

@@ -75,6 +75,9 @@ class Evaluation:
     energy: tuple[dict, ...] = ()
     """:func:`compare.energy.estimate_energy` breakdowns, compute-only then with memory,
     for every cost table that could price the model."""
+    decision_latency: np.ndarray | None = None
+    """Per operations example, the model's ``decision_latency`` (s; NaN where its answer
+    is wrong); None for models without one."""
 
     @property
     def weights(self) -> np.ndarray | None:
@@ -210,6 +213,7 @@ def evaluate(
                 f"known: {', '.join(OPERATION_UNITS)}"
             )
         metrics[key] = (float(value), OPERATION_UNITS[key])
+    latency = None
     if hasattr(model, "decision_latency"):  # spiking models: time to a stable answer
         latency = np.asarray(model.decision_latency(task.X_test[:n_ops], task.y_test[:n_ops]))
         decided = latency[np.isfinite(latency)]
@@ -222,7 +226,13 @@ def evaluate(
             estimate = estimate_energy(operations, table, memory=memory)
             energy.append(estimate)
             metrics[energy_metric(table, memory=memory)] = (estimate["total_j"], ENERGY_UNIT)
-    return Evaluation(metrics=metrics, confusion=matrix, model=model, energy=tuple(energy))
+    return Evaluation(
+        metrics=metrics,
+        confusion=matrix,
+        model=model,
+        energy=tuple(energy),
+        decision_latency=latency,
+    )
 
 
 def corruption_metric(kind: str, severity: int) -> str:

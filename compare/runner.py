@@ -46,7 +46,8 @@ The results store
                        ``metrics.json`` (its tidy rows), ``environment.json`` (versions,
                        git commit, Brian2 device, host, pid, seed, times),
                        ``artifacts/arrays.npz`` (confusion matrix, learned weights and
-                       thresholds) and ``artifacts/energy.json`` (energy breakdowns), and
+                       thresholds, per-example decision latencies of spiking models)
+                       and ``artifacts/energy.json`` (energy breakdowns), and
                        ``DONE``, written last
 ``spec.json``          the fully resolved spec (``spec.toml``: the source as written)
 ``environment.json``   where the results were aggregated (and the jobs' commits)
@@ -65,12 +66,12 @@ The results store
 
 A job's directory is written by the main process into ``jobs/.staging-<id>-...``,
 ``DONE`` last, and renamed to ``jobs/<id>`` in one step, so a ``jobs/<id>`` is always
-complete. A run first deletes leftover staging directories and any job directory
-without ``DONE``; finished jobs are never recomputed (unless ``fresh``). Ctrl-C
-abandons the running jobs (their results are not written), keeps the finished ones and
-raises :class:`RunInterrupted`; the same command then resumes. The aggregated files are
-rebuilt from the job directories after every complete run, each replaced atomically,
-``results.csv`` last.
+complete. A run first deletes leftover staging directories (a killed aggregation's
+too) and any job directory without ``DONE``; finished jobs are never recomputed
+(unless ``fresh``). Ctrl-C abandons the running jobs (their results are not written),
+keeps the finished ones and raises :class:`RunInterrupted`; the same command then
+resumes. The aggregated files are rebuilt from the job directories after every
+complete run, each replaced atomically, ``results.csv`` last.
 
 Execution
 ---------
@@ -105,6 +106,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -169,6 +171,10 @@ DONE = "DONE"
 """Marker file of a finished job directory, written last."""
 
 _STAGING = ".staging-"
+_AGGREGATE = ".aggregate-"
+# What a killed aggregation leaves beside the results: its staging directory, a
+# directory set aside by replace_directory, an atomic write's temporary file.
+_AGGREGATE_LEFTOVER = re.compile(r"\.aggregate-.+|\..+\.old-\d+|\..+\.tmp")
 
 
 class ResultsLocked(RuntimeError):
@@ -457,6 +463,8 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
         for metric, (value, unit) in metrics.items()
     ]
     arrays = {"confusion": result.confusion}
+    if result.decision_latency is not None:
+        arrays["decision_latency"] = result.decision_latency
     for attr in ("weights_", "theta_", "assignments_"):
         if hasattr(result.model, attr):
             arrays[attr.rstrip("_")] = np.asarray(getattr(result.model, attr))
@@ -502,6 +510,9 @@ class JobRecord:
     """Learned input weights, ``(n_features, n_units)``, where the model has them."""
     energy: tuple
     """:func:`compare.energy.estimate_energy` breakdowns."""
+    decision_latency: np.ndarray | None = None
+    """Per operations example, the seconds to a stable right answer (NaN: wrong), for
+    models with ``decision_latency``; None otherwise."""
 
 
 class ResultsStore:
@@ -545,7 +556,9 @@ class ResultsStore:
         return (self.job_dir(job_id) / DONE).is_file()
 
     def clean(self) -> list[str]:
-        """Delete leftover staging directories and job directories without ``DONE``.
+        """Delete leftover staging directories and job directories without ``DONE``, and
+        what a killed aggregation left in the directory (its staging directory, a
+        replaced directory set aside, temporary files).
 
         Only call while holding the lock. Returns the names removed.
         """
@@ -556,6 +569,13 @@ class ResultsStore:
             partial = entry.is_dir() and not (entry / DONE).is_file()
             if entry.name.startswith(_STAGING) or partial:
                 shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry.name)
+        for entry in sorted(self.root.iterdir()):
+            if _AGGREGATE_LEFTOVER.fullmatch(entry.name):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
                 removed.append(entry.name)
         return removed
 
@@ -594,6 +614,7 @@ class ResultsStore:
         with np.load(directory / "artifacts" / "arrays.npz") as arrays:
             confusion = arrays["confusion"]
             weights = arrays["weights"] if "weights" in arrays.files else None
+            latency = arrays["decision_latency"] if "decision_latency" in arrays.files else None
         return JobRecord(
             id=job_id,
             config=_read_json(directory / "config.json"),
@@ -602,6 +623,7 @@ class ResultsStore:
             confusion=confusion,
             weights=weights,
             energy=tuple(_read_json(directory / "artifacts" / "energy.json")),
+            decision_latency=latency,
         )
 
 
@@ -859,7 +881,7 @@ def _aggregate(store: ResultsStore, plan: Plan):
     commits = tuple(sorted({_commit(r.environment) for r in records.values()}))
     env = {**environment(), "job_commits": list(commits)}
 
-    staging = store.root / f".aggregate-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = store.root / f"{_AGGREGATE}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.mkdir(staging)
     try:
         write_json(staging / "spec.json", spec.to_dict())
