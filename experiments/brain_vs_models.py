@@ -49,6 +49,8 @@ QUICK = (
     "models.mlp.params.epochs=3",
     "models.sg-snn.params.epochs=2",
     "models.logistic.params.epochs=3",
+    "models.converted-snn.params.epochs=3",
+    "models.converted-snn.params.time_steps=20",
 )
 """--quick: overrides of the spec for a smoke-size run (the D&C network with N = 100)."""
 ENERGY = "horowitz-45nm-fp32@1"
