@@ -209,3 +209,74 @@ def test_forgetting_quick_writes_the_forgetting_of_each_model(tmp_path):
     curves = _csv(tmp_path / "study" / "accuracy_after_each_task.csv")
     assert {int(r["after"]) for r in curves} == {1, 2, 3, 4, 5}
     assert (tmp_path / "study" / "figures" / "forgetting.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_latency_quick_writes_accuracy_against_time(tmp_path):
+    assert _main("latency")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    curves = _csv(tmp_path / "study" / "accuracy_vs_time.csv")
+    assert {r["model"] for r in curves} == {"sg-snn", "converted-snn", "dc100"}
+    for model in ("sg-snn", "converted-snn", "dc100"):
+        values = [float(r["mean"]) for r in curves if r["model"] == model]
+        assert values == sorted(values)  # right-and-settled can only grow with time
+    summary = _csv(tmp_path / "study" / "latency.csv")
+    final = {r["model"]: float(r["mean"]) for r in summary if r["metric"] == "final_accuracy"}
+    for model, value in final.items():  # the curve ends at the final accuracy
+        assert value == pytest.approx(max(float(r["mean"]) for r in curves if r["model"] == model))
+
+
+@pytest.mark.slow
+def test_diehl_cook_sizes_quick_writes_accuracy_and_receptive_fields(tmp_path):
+    assert _main("diehl_cook_sizes")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    (row,) = _csv(tmp_path / "study" / "accuracy_vs_size.csv")
+    assert int(row["n_excitatory"]) == 100 and float(row["paper_mnist_accuracy"]) == 0.829
+    figures = tmp_path / "study" / "figures"
+    assert (figures / "receptive_fields_N100.png").stat().st_size > 0
+    assert (figures / "accuracy_vs_size.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_learning_rules_quick_writes_accuracies_and_paired_tests(tmp_path):
+    assert _main("learning_rules")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    table = _csv(tmp_path / "study" / "learning_rules.csv")
+    models = {r["model"] for r in table if r["metric"] == "accuracy"}
+    assert models == {"mlp", "sg-snn", "logistic", "converted-snn", "dc400"}
+    paired = _csv(tmp_path / "study" / "paired.csv")
+    assert {"accuracy", "decision_latency"} <= {r["metric"] for r in paired}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", ["cost", "brain_vs_models"])
+def test_the_analyses_quick_run_a_small_spec_and_analyse_it(tmp_path, study):
+    assert _main(study)(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "run" / "results.csv").exists()
+    source = (tmp_path / "study" / "source.json").read_text()
+    assert str(tmp_path / "run") in source
+    if study == "cost":
+        cost = _csv(tmp_path / "study" / "cost.csv")
+        assert {r["model"] for r in cost} == {"mlp", "sg-snn", "logistic", "converted-snn", "dc400"}
+        even = _csv(tmp_path / "study" / "break_even.csv")
+        assert {r["model"] for r in even} == {"sg-snn", "dc400"}
+        assert all(float(r["spikes_per_synapse"]) > 0 for r in even)
+        assert (tmp_path / "study" / "figures" / "accuracy_vs_operations.png").exists()
+    else:
+        rows = _csv(tmp_path / "study" / "brain_vs_models.csv")
+        brain = next(r for r in rows if r["model"] == "human brain")
+        assert float(brain["neurons_low"]) == 8.6e10 and float(brain["power_high"]) == 20
+        dc = next(r for r in rows if r["model"] == "dc400")
+        assert int(float(dc["neurons_low"])) == 200  # --quick: N = 100, plus as many inhibitory
+        assert (tmp_path / "study" / "figures" / "brain_vs_models.png").exists()
+
+
+NOT_STUDIES = {
+    "tune_cnn_augmentation": "a tuning tool behind classic_networks' CNN preset, not a "
+    "study: each of its runs trains a CNN for hours on a CPU",
+}
+
+
+def test_every_study_script_is_run_by_a_test():
+    """A new script in experiments/ needs a test that runs it (its --quick mode)."""
+    tests = "".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    scripts = sorted(p.stem for p in (ROOT / "experiments").glob("*.py"))
+    untested = [s for s in scripts if f'"{s}' not in tests and s not in NOT_STUDIES]
+    assert not untested, f"scripts in experiments/ that no test runs: {untested}"
