@@ -13,7 +13,7 @@ The spec is ``experiments/specs/latency.toml``: the Diehl & Cook network with N 
 than 5 spikes, so its time counts the rejected presentations too), a
 surrogate-gradient SNN (784-100-10, 25 steps of 1 ms) and the ReLU MLP 784-100-10
 converted to integrate-and-fire neurons (100 steps of 1 ms), with the MLP twin's
-accuracy as the reference; Fashion-MNIST, 3 seeds, latencies on 500 test examples.
+accuracy as the reference; Fashion-MNIST, 3 seeds, latencies on 200 test examples.
 
 Outputs (``results/latency/``): the spec run and ``study/``: ``accuracy_vs_time.csv``
 (per model and time: mean over seeds of the fraction decided right by then, with its
