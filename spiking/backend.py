@@ -26,6 +26,7 @@ removed at exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -268,7 +269,8 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
     try:
         handle = build(device)
         device.insert_code("after_end", _WRITE_PEAK_RSS)
-        device.build(directory=str(private), compile=True, run=False, with_output=False)
+        with _bounded_make():
+            device.build(directory=str(private), compile=True, run=False, with_output=False)
     except Exception as err:  # noqa: BLE001 - Brian2 raises plain RuntimeError/OSError here
         raise StandaloneUnavailable(
             f"building the Brian2 network in {private} failed: {err}"
@@ -279,6 +281,28 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
         _publish(private, template)
     _BUILDS[key] = StandaloneBuild(key, device, private, handle)
     return _BUILDS[key]
+
+
+_MAKE_ARGS = "devices.cpp_standalone.extra_make_args_unix"
+
+
+@contextlib.contextmanager
+def _bounded_make():
+    """Compile with at most as many jobs as this process has CPUs.
+
+    Brian2's default is ``make -j``, without a limit: one compiler per generated source
+    file at once (some 40 for the Diehl & Cook network, a few hundred MB each), and twice
+    that when two workers build at once, which swamps a small machine. A preference the
+    user changed is left alone.
+    """
+    previous = list(brian2.prefs[_MAKE_ARGS])
+    if previous == ["-j"]:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        brian2.prefs[_MAKE_ARGS] = [f"-j{cpus or 1}"]
+    try:
+        yield
+    finally:
+        brian2.prefs[_MAKE_ARGS] = previous
 
 
 def _publish(private: Path, template: Path) -> None:

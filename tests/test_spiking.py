@@ -596,3 +596,24 @@ def test_sigint_after_importing_the_spiking_arm_follows_the_inherited_dispositio
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == expected
+
+
+def test_standalone_builds_compile_with_as_many_jobs_as_cpus_unless_the_user_chose():
+    import os
+
+    import brian2
+
+    from spiking import backend
+
+    key = "devices.cpp_standalone.extra_make_args_unix"
+    assert list(brian2.prefs[key]) == ["-j"]  # Brian2's default: no limit
+    with backend._bounded_make():
+        (jobs,) = brian2.prefs[key]
+        assert jobs.startswith("-j") and 1 <= int(jobs[2:]) <= (os.cpu_count() or 1)
+    assert list(brian2.prefs[key]) == ["-j"]
+    brian2.prefs[key] = ["-j7"]
+    try:
+        with backend._bounded_make():
+            assert list(brian2.prefs[key]) == ["-j7"]
+    finally:
+        brian2.prefs[key] = ["-j"]
