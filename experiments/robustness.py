@@ -86,7 +86,6 @@ def main(argv=None) -> int:
     result = run_study(SPEC, args, QUICK, parser=parser)
     rows = corruption_rows(result.rows)
     table = interval_rows(rows, ["model", "arm", "corruption", "severity"])
-    kinds = sorted({r["corruption"] for r in table if r["corruption"]})
     table.sort(key=lambda r: (r["model"], r["corruption"], r["severity"]))
     kept = retention(table)
     severities = sorted({r["severity"] for r in table if r["severity"]})
@@ -95,7 +94,7 @@ def main(argv=None) -> int:
         write_csv(staging / "accuracy_vs_severity.csv", table, list(table[0]))
         write_csv(staging / "retention.csv", kept, list(kept[0]))
         ax = figures.plot_accuracy_vs_severity(result.rows)
-        ax.set_title(f"{result.plan.points[0].task.name}: {', '.join(kinds)}", fontsize=8)
+        ax.set_title(result.plan.points[0].task.name, fontsize=8)
         figures.save(ax.figure, staging / "figures" / "accuracy_vs_severity")
         cells = [
             dict(
