@@ -24,12 +24,13 @@ size into ``OUT/run/`` and analyses that (:func:`analysis_parser`,
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compare.cli import add_run_options, print_run
-from compare.runner import RunResult, run_spec
+from compare.runner import RunInterrupted, RunResult, run_spec
 from compare.spec import Spec, SpecError, load_spec
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ def run_study(
     """Load the study's spec (:func:`load_study_spec`), run it and print what it computed.
 
     A spec mistake (in the file or a ``--set`` flag) goes to ``parser.error`` when a
-    parser is given (one line, exit status 2), else it is raised.
+    parser is given (one line, exit status 2), else it is raised. Ctrl-C keeps the
+    finished jobs, says so in one line and exits with status 130; the same command
+    resumes.
     """
     try:
         spec = load_study_spec(path, args, quick)
@@ -97,14 +100,18 @@ def run_study(
         if parser is None:
             raise
         parser.error(str(err))
-    result = run_spec(
-        spec,
-        study_output(spec, args),
-        jobs=args.jobs,
-        scheduler=args.scheduler,
-        progress=not args.no_progress,
-        fresh=args.fresh,
-    )
+    try:
+        result = run_spec(
+            spec,
+            study_output(spec, args),
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            progress=not args.no_progress,
+            fresh=args.fresh,
+        )
+    except RunInterrupted as err:  # Ctrl-C: say how to resume, as `spikearena run` does
+        print(f"{Path(sys.argv[0]).name}: {err}", file=sys.stderr)
+        raise SystemExit(130) from None
     print_run(result)
     return result
 
