@@ -24,7 +24,8 @@ part 2 as a dashed line).
 Run ``python experiments/sample_efficiency.py`` (about an hour on one core);
 ``--quick`` is a smoke-size run (minutes). The options of ``spikearena run SPEC.toml``
 apply to both specs (``--set`` names fields both specs have, ``--jobs``, ``--fresh``);
-``--out DIR`` puts the runs in ``DIR/`` and ``DIR/labels/``.
+``--out DIR`` puts the runs in ``DIR/`` and ``DIR/labels/``; ``--no-labels`` runs
+part 1 alone.
 """
 
 from __future__ import annotations
@@ -89,13 +90,18 @@ def _n_train(task_name: str) -> int:
 
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
+    parser.add_argument(
+        "--no-labels", action="store_true", help="run part 1 only (sample_efficiency.toml)"
+    )
     args = parser.parse_args(argv)
     first = run_study(SPEC, args, QUICK, parser=parser)
-    second_args = parser.parse_args(argv)
-    if args.out is not None:
-        second_args.out = args.out / "labels"
-    second = run_study(LABELS_SPEC, second_args, LABELS_QUICK, parser=parser)
-    rows = accuracy_rows(first.rows, second.rows)
+    labelled = []
+    if not args.no_labels:
+        second_args = parser.parse_args(argv)
+        if args.out is not None:
+            second_args.out = args.out / "labels"
+        labelled = run_study(LABELS_SPEC, second_args, LABELS_QUICK, parser=parser).rows
+    rows = accuracy_rows(first.rows, labelled)
     table = interval_rows(rows, ["model", "arm", "labelled"])
     table.sort(key=lambda r: (r["model"], r["labelled"]))
     with staged_directory(first.output_dir / "study") as staging:
