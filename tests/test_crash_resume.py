@@ -382,6 +382,7 @@ def test_a_rerun_removes_what_a_killed_aggregation_left(
     assert _measured(_rows(out / "results.csv")) == reference
 
 
+@pytest.mark.slow  # 30-40 s a moment; test_runner.py's SIGKILL test runs by default
 @pytest.mark.parametrize("moment", SIGKILL_MOMENTS, ids=str)
 def test_sigkill_of_the_run_at_a_random_moment_then_resume(
     moment, spec_file, planned, reference, tmp_path, started, capsys
@@ -407,6 +408,7 @@ def test_sigkill_of_the_run_at_a_random_moment_then_resume(
     print(observed)  # shown with -rP
 
 
+@pytest.mark.slow  # about 40 s a moment; test_runner.py's SIGINT test runs by default
 @pytest.mark.parametrize("moment", SIGINT_MOMENTS, ids=str)
 def test_sigint_at_a_random_moment_keeps_finished_jobs_then_resume(
     moment, spec_file, planned, reference, tmp_path, started, capsys
@@ -528,6 +530,7 @@ def test_sigkill_of_a_dask_worker_then_resume(
 # --------------------------------------------------------------------------- concurrency
 
 
+@pytest.mark.slow  # about 50 s
 def test_two_runs_started_at_once_one_runs_the_other_is_refused(
     spec_file, planned, reference, tmp_path, started
 ):
