@@ -187,9 +187,9 @@ def _spec_parser() -> argparse.ArgumentParser:
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of a spec run to ``parser``: --set, --jobs / --scheduler, --out,
-    --fresh, --no-progress (``overrides``, ``jobs``, ``scheduler``, ``out``, ``fresh``,
-    ``no_progress``). The study scripts that run a spec take them too."""
+    """Add the options of a spec run to ``parser``: --set, --quick, --jobs / --scheduler,
+    --out, --fresh, --no-progress (``overrides``, ``quick``, ``jobs``, ``scheduler``,
+    ``out``, ``fresh``, ``no_progress``). The study scripts that run a spec take them too."""
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -198,6 +198,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a field of the spec (dotted key, TOML value), e.g. --set seeds=[0,1,2] "
         "--set task.n_train=1000; repeatable",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the spec's smoke-size run: its [quick] table applied before --set, results in "
+        "results/NAME-quick/",
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
@@ -214,7 +220,10 @@ def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="run the jobs on an existing Dask cluster, e.g. tcp://host:8786",
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="results directory (default results/NAME)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="results directory (default results/NAME, or results/NAME-quick with --quick)",
     )
     parser.add_argument("--fresh", action="store_true", help="recompute this spec's finished jobs")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -238,10 +247,10 @@ def _run_spec(name: str, args: list[str]) -> int:
     ns = _spec_parser().parse_args(args)
     path = find_spec(name)
     try:
-        spec = load_spec(path, ns.overrides)
+        spec = load_spec(path, ns.overrides, quick=ns.quick)
     except SpecError as err:
         raise UsageError(str(err)) from None
-    out = ns.out or Path("results") / spec.name
+    out = ns.out or Path("results") / spec.results_name
     if ns.dry_run:
         plan = plan_spec(spec)
         store = ResultsStore(out)

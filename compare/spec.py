@@ -34,12 +34,25 @@ change any field without editing the file. A small spec::
     [continual]                       # optional: also learn the classes in turns
     groups = 5                        # class groups learnt one after another
 
+    [quick]                           # optional: what --quick changes (a smoke-size run)
+    seeds = [0]                       # the spec's own fields, merged over it
+    task = { n_train = 100 }
+    models.mlp.params = { epochs = 2 }
+    sweeps = { "models.mlp.params.hidden_sizes" = [[8]] }
+
 With ``[continual]``, every job also trains a fresh model (same seed) on the class
 groups in turn and measures what it forgets (:mod:`compare.continual`:
 ``continual_accuracy``, ``average_forgetting``, ``accuracy[after=I,task=J]``).
 With ``[corruptions]``, every job also measures ``accuracy[KIND=SEVERITY]`` for each
 kind and severity (:func:`compare.metrics.corrupted_accuracy`: the fitted model on
 seeded corrupted copies of the test set, the same copies for every model and seed).
+
+``[quick]`` is a partial spec: under ``--quick`` (:func:`load_spec` with
+``quick=True``) it is merged over the spec, table by table, before the ``--set`` flags;
+a sweep it names is replaced whole. It is how a spec says what its smoke-size run is,
+so that ``spikearena run SPEC.toml --quick`` and a study script's ``--quick`` run the
+same thing. Without ``--quick`` it changes nothing (it is checked all the same), and it
+is not part of any job, so adding one changes no job id.
 
 Every combination of sweep values is a *point*: the spec with those values set, and
 each point runs every model with every seed. A sweep path may name any field except
@@ -137,6 +150,7 @@ _TOP_KEYS = (
     "operations_examples",
     "corruptions",
     "continual",
+    "quick",
 )
 _TASK_KEYS = ("name", "params", "n_train", "n_test", "subset_seed")
 _MODEL_KEYS = ("kind", "params")
@@ -147,6 +161,11 @@ _UNSWEEPABLE = {
     "description": "it changes no result",
     "seeds": "the seeds are already a dimension of every point",
     "sweeps": "sweeps cannot sweep themselves",
+    "quick": "it changes the spec only under --quick",
+}
+_UNQUICK = {
+    "name": "a smoke run's directory is already the name with -quick",
+    "quick": "the quick table cannot change itself",
 }
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -444,6 +463,8 @@ class Spec:
     """The spec file (None for a spec built in code)."""
     overrides: tuple[str, ...] = ()
     """The ``--set`` flags applied, as given."""
+    quick: bool = False
+    """Whether the spec's ``[quick]`` table was applied (a smoke-size run)."""
     source_text: str | None = field(default=None, repr=False, compare=False)
     _raw: dict = field(default_factory=dict, repr=False, compare=False)
     _where: _Where | None = field(default=None, repr=False, compare=False)
@@ -467,7 +488,13 @@ class Spec:
             **_continual_table(self.continual_groups),
             "source": self.source,
             "overrides": list(self.overrides),
+            "quick": self.quick,
         }
+
+    @property
+    def results_name(self) -> str:
+        """The results directory's name: ``name``, or ``name-quick`` for a smoke run."""
+        return f"{self.name}-quick" if self.quick else self.name
 
     def config(self) -> ExperimentConfig:
         """The spec without its sweeps as an experiment (every model x seed)."""
@@ -506,7 +533,9 @@ class Spec:
                 parts = tuple(path.split("."))
                 _set(raw, parts, copy.deepcopy(value), where, ("sweeps", path))
                 origins[parts] = f"sweep {path!r} = {json.dumps(value)} ({where(('sweeps', path))})"
-            point = _resolve(raw, where.with_origins(origins), self.source, self.overrides)
+            point = _resolve(
+                raw, where.with_origins(origins), self.source, self.overrides, quick=self.quick
+            )
             points.append(Point(index, dict(zip(paths, values)), point.config()))
         return points
 
@@ -592,6 +621,38 @@ def _continual(where: _Where, value) -> int | None:
     return _integer(where, (*path, "groups"), table["groups"], 2, "an integer >= 2 (class groups)")
 
 
+def _quick_settings(where: _Where, value) -> list[tuple[tuple[str, ...], object]]:
+    """Check a spec's ``[quick]`` table: its settings as (key path, value), in file order.
+
+    The table is walked down to its leaves (values that are not tables) and to the
+    entries of its ``sweeps`` (each replaces that sweep whole).
+    """
+    if value is None:
+        return []
+    settings = []
+
+    def walk(path: tuple[str, ...], node) -> None:
+        if not isinstance(node, dict):
+            settings.append((path, node))
+        elif not node:
+            raise where.error(("quick", *path), "an empty table changes nothing")
+        elif path == ("sweeps",):
+            settings.extend(((*path, sweep), values) for sweep, values in node.items())
+        else:
+            for key, child in node.items():
+                walk((*path, key), child)
+
+    table = _table(where, ("quick",), value)
+    if not table:
+        raise where.error(("quick",), "an empty [quick] table changes nothing")
+    _check_keys(where, ("quick",), table, _TOP_KEYS)
+    for key, child in table.items():
+        if key in _UNQUICK:
+            raise where.error(("quick", key), f"{key} cannot be set by [quick]: {_UNQUICK[key]}")
+        walk((key,), child)
+    return settings
+
+
 def _set(raw: dict, parts: tuple[str, ...], value, where: _Where, origin: tuple[str, ...]):
     """Set ``raw[parts[0]][parts[1]]... = value``, creating tables on the way."""
     table = raw
@@ -613,9 +674,12 @@ def _resolve(
     source: str | None,
     overrides: tuple[str, ...],
     text: str | None = None,
+    *,
+    quick: bool = False,
 ) -> Spec:
     """Check a spec's data and fill in the defaults."""
     _check_keys(where, (), raw, _TOP_KEYS)
+    _quick_settings(where, raw.get("quick"))
     if "name" not in raw:
         raise SpecError(f'{where(())}: no experiment name: add name = "..."')
     name = _string(
@@ -724,11 +788,14 @@ def _resolve(
             if other.split(".")[: len(parts)] == list(parts[: len(other.split("."))]):
                 raise where.error(key, f"overlaps the sweep {other!r}")
         for setting, origin in where.set_by.items():
-            if setting[: len(parts)] == parts and origin.startswith("--set"):
+            if setting[: len(parts)] == parts and origin.startswith(("--set", "[quick]")):
+                instead = (
+                    f'sweeps = {{ "{path}" = [...] }} in [quick]'
+                    if origin.startswith("[quick]")
+                    else f"--set 'sweeps.\"{path}\"=[...]'"
+                )
                 raise where.error(
-                    key,
-                    f"{origin} sets a swept value; override the sweep "
-                    f"instead, e.g. --set 'sweeps.\"{path}\"=[...]'",
+                    key, f"{origin} sets a swept value; override the sweep instead, e.g. {instead}"
                 )
         sweeps[path] = tuple(copy.deepcopy(values))
 
@@ -746,6 +813,7 @@ def _resolve(
         description=description,
         source=source,
         overrides=tuple(overrides),
+        quick=quick,
         source_text=text,
         _raw=copy.deepcopy(raw),
         _where=where,
@@ -817,11 +885,14 @@ def parse_spec(
     source: str | None = None,
     overrides: Sequence[str] = (),
     default_name: str | None = None,
+    quick: bool = False,
 ) -> Spec:
     """Parse and check a spec from TOML text; ``overrides`` are ``KEY=VALUE`` strings.
 
     ``source`` names the text in messages (a file path); ``default_name`` is the
-    experiment's name when the text sets none.
+    experiment's name when the text sets none. ``quick`` applies the spec's
+    ``[quick]`` table (its smoke-size run) before the overrides; a spec without one
+    is an error then.
     """
     label = source or "<spec>"
     try:
@@ -832,17 +903,28 @@ def parse_spec(
     if default_name is not None and "name" not in raw:
         raw["name"] = default_name
     set_by = {}
+    if quick:
+        settings = _quick_settings(where, raw.get("quick"))
+        if not settings:
+            raise SpecError(
+                f"{label}: no [quick] table: add one saying what a smoke-size run changes"
+            )
+        for path, value in settings:
+            origin = ("quick", *path)
+            set_by[path] = f"[quick] {format_key(path)} ({where(origin)})"
+            _set(raw, path, copy.deepcopy(value), where.with_origins(set_by), origin)
     for flag in overrides:
         path, value = parse_override(flag)
         set_by[path] = f"--set {flag}"
         _set(raw, path, value, where.with_origins(set_by), path)
-    return _resolve(raw, where.with_origins(set_by), source, tuple(overrides), text)
+    return _resolve(raw, where.with_origins(set_by), source, tuple(overrides), text, quick=quick)
 
 
-def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> Spec:
+def load_spec(path: str | Path, overrides: Sequence[str] = (), *, quick: bool = False) -> Spec:
     """Read, override and check the spec in ``path`` (a ``.toml`` file).
 
-    The experiment's name defaults to the file's stem.
+    The experiment's name defaults to the file's stem. ``quick`` applies its
+    ``[quick]`` table first (:func:`parse_spec`).
 
     Raises
     ------
@@ -857,4 +939,6 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> Spec:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileNotFoundError(f"no spec file {path}") from None
-    return parse_spec(text, source=str(path), overrides=overrides, default_name=path.stem)
+    return parse_spec(
+        text, source=str(path), overrides=overrides, default_name=path.stem, quick=quick
+    )

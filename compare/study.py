@@ -4,13 +4,13 @@ A study in ``experiments/`` is a spec in ``experiments/specs/`` (what to train a
 measure: :mod:`compare.spec`), run by :mod:`compare.runner` (resumable, local or on
 Dask), plus the figures and tables that answer its question, drawn from the tidy rows.
 Every such script takes the options of ``spikearena run SPEC.toml`` (``--set``,
-``--jobs``/``--scheduler``, ``--out``, ``--fresh``, ``--no-progress``) and
-``--quick``: the spec with the script's smoke-size overrides applied first (``--set``
-flags still win), written to ``results/<name>-quick/`` so that a smoke run never
+``--quick``, ``--jobs``/``--scheduler``, ``--out``, ``--fresh``, ``--no-progress``).
+``--quick`` is the spec's own smoke-size run (its ``[quick]`` table, applied before
+the ``--set`` flags), written to ``results/<name>-quick/`` so that a smoke run never
 replaces a full run's report.
 
 Studies that analyse what an earlier run measured (cost, brain vs models) read a
-results directory instead (``--results DIR``); their ``--quick`` runs a spec at smoke
+results directory instead (``--results DIR``); their ``--quick`` runs a spec's smoke
 size into ``OUT/run/`` and analyses that (:func:`analysis_parser`,
 :func:`analysis_source`). Every study writes its own tables and figures to
 ``OUT/study/``, replaced as a whole when it is done.
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,39 +50,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def study_parser(doc: str) -> argparse.ArgumentParser:
-    """A parser with the spec-run options and ``--quick``; ``doc``'s first line describes it."""
+    """A parser with the spec-run options; ``doc``'s first line describes it."""
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     add_run_options(parser)
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smoke-size run (minutes), written to results/NAME-quick/",
-    )
     return parser
 
 
-def load_study_spec(path: str | Path, args: argparse.Namespace, quick: Sequence[str] = ()) -> Spec:
-    """The study's spec with ``quick`` overrides (under ``--quick``), then ``--set``'s.
+def load_study_spec(path: str | Path, args: argparse.Namespace) -> Spec:
+    """The study's spec: its ``[quick]`` table applied under ``--quick``, then ``--set``'s.
 
     Raises
     ------
     SpecError
         Naming the file line or the flag, as :func:`compare.spec.load_spec` does.
     """
-    return load_spec(path, [*(quick if args.quick else ()), *args.overrides])
+    return load_spec(path, args.overrides, quick=args.quick)
 
 
 def study_output(spec: Spec, args: argparse.Namespace) -> Path:
-    """``--out``, or ``results/<name>`` (``results/<name>-quick`` with ``--quick``)."""
+    """``--out``, or ``results/<name>`` (``results/<name>-quick`` for a quick spec)."""
     if args.out is not None:
         return Path(args.out)
-    return ROOT / "results" / (spec.name + ("-quick" if args.quick else ""))
+    return ROOT / "results" / spec.results_name
 
 
 def run_study(
     path: str | Path,
     args: argparse.Namespace,
-    quick: Sequence[str] = (),
     *,
     parser: argparse.ArgumentParser | None = None,
 ) -> RunResult:
@@ -95,7 +88,7 @@ def run_study(
     resumes.
     """
     try:
-        spec = load_study_spec(path, args, quick)
+        spec = load_study_spec(path, args)
     except SpecError as err:
         if parser is None:
             raise
@@ -138,13 +131,14 @@ def analysis_parser(doc: str, default_results: Path) -> argparse.ArgumentParser:
 
 
 def analysis_source(
-    args: argparse.Namespace, name: str, spec: str | Path, quick: Sequence[str] = ()
+    args: argparse.Namespace, name: str, spec: str | Path
 ) -> tuple[ResultsDirectory, Path]:
     """The results an analysis reads and where it writes: ``(results, OUT)``.
 
     ``OUT`` is ``--out`` or ``results/<name>`` (``results/<name>-quick`` with
-    ``--quick``). Under ``--quick`` the spec, with the ``quick`` overrides, runs into
-    ``OUT/run/`` first (resumable, like any spec run); otherwise ``--results`` is read.
+    ``--quick``). Under ``--quick`` the spec's smoke-size run (its ``[quick]`` table)
+    runs into ``OUT/run/`` first (resumable, like any spec run); otherwise
+    ``--results`` is read.
 
     Raises
     ------
@@ -162,6 +156,6 @@ def analysis_source(
     directory = Path(args.results)
     if args.quick:
         directory = out / "run"
-        result = run_spec(load_spec(spec, list(quick)), directory, progress=not args.no_progress)
+        result = run_spec(load_spec(spec, quick=True), directory, progress=not args.no_progress)
         print_run(result)
     return read_results(directory), out

@@ -39,20 +39,6 @@ from compare.study import ROOT, analysis_parser, analysis_source
 
 DEFAULT_RESULTS = ROOT / "results" / "fashion_learning_rules_n6000"
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"
-QUICK = (
-    "seeds=[0]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.dc400.params.n_excitatory=100",
-    "models.dc400.params.n_label=300",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.logistic.params.epochs=3",
-    "models.converted-snn.params.epochs=3",
-    "models.converted-snn.params.time_steps=20",
-)
-"""--quick: overrides of the spec for a smoke-size run (the D&C network with N = 100)."""
 ENERGY = "horowitz-45nm-fp32@1"
 NEUROMORPHIC = "loihi-2018@1"
 
@@ -218,7 +204,7 @@ def plot_brain_vs_models(rows: list[dict]):
 def main(argv=None) -> int:
     parser = analysis_parser(__doc__, DEFAULT_RESULTS)
     args = parser.parse_args(argv)
-    results, out = analysis_source(args, "brain_vs_models", SPEC, QUICK)
+    results, out = analysis_source(args, "brain_vs_models", SPEC)
     rows = [*model_rows(results), brain_row()]
     with staged_directory(out / "study") as staging:
         (staging / "figures").mkdir()

@@ -37,22 +37,13 @@ from spiking.networks.diehl_cook import PAPER_VARIANTS
 
 SPEC = ROOT / "experiments" / "specs" / "diehl_cook_sizes.toml"
 SIZE = "models.dc.params.n_excitatory"
-QUICK = (
-    "task.n_train=200",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.dc.params.n_label=200",
-    f'sweeps."{SIZE}"=[100]',
-)
-"""--quick: overrides of the spec for a smoke-size run (one size, N = 100: the layout the
-other studies' quick runs compile too)."""
 MAX_FIELDS = 400
 
 
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, QUICK, parser=parser)
+    result = run_study(SPEC, args, parser=parser)
     rows = [dict(r, n_excitatory=int(float(r[SIZE]))) for r in result.rows]
     accuracy = interval_rows(
         [r for r in rows if r["metric"] == "accuracy"], ["model", "arm", "n_excitatory"]

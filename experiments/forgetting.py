@@ -39,16 +39,6 @@ from compare.stats import interval_rows
 from compare.study import ROOT, run_study, study_parser
 
 SPEC = ROOT / "experiments" / "specs" / "forgetting.toml"
-QUICK = (
-    "seeds=[0]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.logistic.params.epochs=3",
-)
-"""--quick: overrides of the spec for a smoke-size run."""
 SEEN = re.compile(r"^accuracy_seen\[after=(\d+)\]$")
 FIRST = re.compile(r"^accuracy\[after=(\d+),task=1\]$")
 
@@ -104,7 +94,7 @@ def plot_forgetting(curves: list[dict], joint: dict, styles: dict):
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, QUICK, parser=parser)
+    result = run_study(SPEC, args, parser=parser)
     rows = result.rows
     summary = []
     for metric, name in (

@@ -40,17 +40,6 @@ from compare.stats import interval_rows
 from compare.study import ROOT, run_study, study_parser
 
 SPEC = ROOT / "experiments" / "specs" / "latency.toml"
-QUICK = (
-    "seeds=[0]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=50",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.converted-snn.params.epochs=3",
-    "models.converted-snn.params.time_steps=20",
-)
-"""--quick: overrides of the spec for a smoke-size run."""
 GRID_POINTS = 60
 """Times (log-spaced, from the smallest to the largest latency seen) the curve is read at."""
 
@@ -148,7 +137,7 @@ def _cells(row: dict) -> dict:
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, QUICK, parser=parser)
+    result = run_study(SPEC, args, parser=parser)
     arms = {m.label: m.arm for m in result.plan.spec.models}
     found = latencies(result)
     if not found:

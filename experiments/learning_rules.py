@@ -36,20 +36,6 @@ from compare.stats import format_paired_statistics, interval_rows, paired_statis
 from compare.study import ROOT, run_study, study_parser
 
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"
-QUICK = (
-    "seeds=[0,1]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.dc400.params.n_excitatory=100",
-    "models.dc400.params.n_label=300",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.logistic.params.epochs=3",
-    "models.converted-snn.params.epochs=3",
-    "models.converted-snn.params.time_steps=20",
-)
-"""--quick: overrides of the spec for a smoke-size run (the D&C network with N = 100)."""
 ENERGY = "energy_with_memory[horowitz-45nm-fp32@1]"
 METRICS = ("accuracy", "macro_f1", "decision_latency", ENERGY)
 
@@ -57,7 +43,7 @@ METRICS = ("accuracy", "macro_f1", "decision_latency", ENERGY)
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, QUICK, parser=parser)
+    result = run_study(SPEC, args, parser=parser)
     rows = [r for r in result.rows if r["metric"] in METRICS]
     table = interval_rows(rows, ["model", "arm", "metric"])
     paired = paired_statistics(rows, metrics=list(METRICS))

@@ -37,17 +37,6 @@ from compare.stats import interval_rows
 from compare.study import ROOT, run_study, study_parser
 
 SPEC = ROOT / "experiments" / "specs" / "robustness.toml"
-QUICK = (
-    "seeds=[0]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.logistic.params.epochs=3",
-    "corruptions.severities=[2,5]",
-)
-"""--quick: overrides of the spec for a smoke-size run."""
 
 
 def corruption_rows(rows) -> list[dict]:
@@ -83,7 +72,7 @@ def retention(table: list[dict]) -> list[dict]:
 def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, QUICK, parser=parser)
+    result = run_study(SPEC, args, parser=parser)
     rows = corruption_rows(result.rows)
     table = interval_rows(rows, ["model", "arm", "corruption", "severity"])
     table.sort(key=lambda r: (r["model"], r["corruption"], r["severity"]))

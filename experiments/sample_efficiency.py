@@ -39,24 +39,6 @@ from compare.study import ROOT, run_study, study_parser
 SPECS = ROOT / "experiments" / "specs"
 SPEC = SPECS / "sample_efficiency.toml"
 LABELS_SPEC = SPECS / "sample_efficiency_labels.toml"
-QUICK = (
-    "seeds=[0]",
-    "task.n_test=100",
-    "operations_examples=10",
-    "models.mlp.params.epochs=3",
-    "models.sg-snn.params.epochs=2",
-    "models.logistic.params.epochs=3",
-    'sweeps."task.n_train"=[100,300]',
-)
-"""--quick: overrides of sample_efficiency.toml for a smoke-size run."""
-LABELS_QUICK = (
-    "seeds=[0]",
-    "task.n_train=300",
-    "task.n_test=100",
-    "operations_examples=10",
-    'sweeps."models.dc100.params.n_label"=[100]',
-)
-"""--quick: overrides of sample_efficiency_labels.toml."""
 STDP = "dc100"
 """The label of the STDP network in both specs."""
 N_LABEL = "models.dc100.params.n_label"
@@ -94,13 +76,13 @@ def main(argv=None) -> int:
         "--no-labels", action="store_true", help="run part 1 only (sample_efficiency.toml)"
     )
     args = parser.parse_args(argv)
-    first = run_study(SPEC, args, QUICK, parser=parser)
+    first = run_study(SPEC, args, parser=parser)
     labelled = []
     if not args.no_labels:
         second_args = parser.parse_args(argv)
         if args.out is not None:
             second_args.out = args.out / "labels"
-        labelled = run_study(LABELS_SPEC, second_args, LABELS_QUICK, parser=parser).rows
+        labelled = run_study(LABELS_SPEC, second_args, parser=parser).rows
     rows = accuracy_rows(first.rows, labelled)
     table = interval_rows(rows, ["model", "arm", "labelled"])
     table.sort(key=lambda r: (r["model"], r["labelled"]))

@@ -25,6 +25,7 @@ from compare.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "experiments" / "specs" / "tiny_digits.toml"
+SPECS = ROOT / "experiments" / "specs"
 TIMING_UNITS = {"s", "s/example", "MB"}  # times and peak memory: the values that vary per run
 
 
@@ -467,6 +468,22 @@ def test_spec_dry_run_lists_jobs_and_what_is_finished(reference, capsys):
     assert printed[0] == "tiny_digits: 2 point(s), 6 jobs, 6 finished"
     assert printed[1].split() == [result.plan.jobs[0].id, "done", "logistic", "seed", "0"]
     assert printed[3].split()[-1] == "(hidden_sizes=[8])"
+
+
+def test_spec_quick_dry_run_plans_the_specs_smoke_run(tmp_path, capsys, monkeypatch):
+    """`spikearena run SPEC.toml --quick` runs the spec's [quick] table, the same jobs as
+    the study script's --quick, by default into results/NAME-quick/."""
+    monkeypatch.chdir(tmp_path)
+    assert cli_main(["run", "forgetting.toml", "--quick", "--dry-run"]) == 0
+    quick = load_spec(SPECS / "forgetting.toml", quick=True)
+    ids = [job.id for job in plan_spec(quick).jobs]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"forgetting: 1 point(s), {len(ids)} jobs, 0 finished"
+    assert [line.split()[0] for line in printed[1:]] == ids
+    assert len(ids) < len(plan_spec(load_spec(SPECS / "forgetting.toml")).jobs)
+    assert cli_main(["run", "tiny_digits.toml", "--quick", "--dry-run"]) == 2
+    assert "no [quick] table" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
 
 
 def test_list_shows_experiments_specs_models_tasks_and_cost_tables(capsys):

@@ -485,3 +485,100 @@ def test_the_example_specs_load():
     assert kinds["logistic"][0] == "logistic"
     tiny = load_spec(SPECS / "tiny_digits.toml")
     assert tiny.task.name == "digits" and len(tiny.points()) == 2
+
+
+# -- [quick]: the spec's own smoke-size run ----------------------------------------------
+
+QUICK = """
+[sweeps]
+"models.mlp.params.hidden_sizes" = [[8], [16]]
+
+[quick]
+seeds = [0]
+task = { n_train = 40 }
+models.mlp.params = { epochs = 1 }
+sweeps = { "models.mlp.params.hidden_sizes" = [[4]] }
+"""
+
+
+def test_quick_merges_its_table_over_the_spec_and_set_flags_win(tmp_path):
+    path = _write(tmp_path, BASE + QUICK)
+    full = load_spec(path)
+    assert full.seeds == (0, 1) and full.task.n_train == 100 and not full.quick
+    assert dict((m.label, m.params) for m in full.models)["mlp"]["epochs"] == 2
+    assert full.results_name == "t" and full.to_dict()["quick"] is False
+
+    quick = load_spec(path, ["seeds=[3]"], quick=True)
+    assert quick.seeds == (3,)  # --set after [quick]
+    assert quick.task.n_train == 40 and quick.task.n_test == 50  # merged, not replaced
+    mlp = dict((m.label, m.params) for m in quick.models)["mlp"]
+    assert mlp == {"hidden_sizes": [8], "epochs": 1}
+    assert quick.sweeps == {"models.mlp.params.hidden_sizes": ([4],)}  # a sweep replaced whole
+    assert [p.values for p in quick.points()] == [{"models.mlp.params.hidden_sizes": [4]}]
+    assert quick.results_name == "t-quick" and quick.to_dict()["quick"] is True
+
+
+def test_a_quick_table_changes_no_job_of_the_full_run(tmp_path):
+    from compare.runner import plan_spec
+
+    plain = load_spec(_write(tmp_path, BASE, "a.toml"))
+    quick_table = "\n[quick]\nseeds = [0]\ntask = { n_train = 40 }\n"
+    with_quick = load_spec(_write(tmp_path, BASE + quick_table, "b.toml"))
+    ids = [j.id for j in plan_spec(plain).jobs]
+    assert [j.id for j in plan_spec(with_quick).jobs] == ids
+    assert [j.id for j in plan_spec(load_spec(tmp_path / "b.toml", quick=True)).jobs] != ids
+
+
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('name = "x"', "quick.name: name cannot be set by [quick]"),
+        ("seedz = [0]", "unknown key 'seedz' in [quick]; did you mean 'seeds'?"),
+        ("task = {}", "quick.task: an empty table changes nothing"),
+        ("quick = { seeds = [0] }", "quick.quick: quick cannot be set by [quick]"),
+        ("", "quick: an empty [quick] table changes nothing"),
+    ],
+)
+def test_quick_table_mistakes_are_errors_with_or_without_quick(tmp_path, table, expected):
+    text = BASE + f"\n[quick]\n{table}\n"
+    for quick in (False, True):
+        with pytest.raises(SpecError, match=re.escape(expected)) as info:
+            load_spec(_write(tmp_path, text), quick=quick)
+        assert str(info.value).startswith(f"{tmp_path / 't.toml'}, line ")
+
+
+def test_quick_values_are_checked_when_applied_and_name_their_line(tmp_path):
+    text = BASE + "\n[quick]\ntask = { n_trian = 3 }\n"
+    load_spec(_write(tmp_path, text))  # not applied: only the table's shape is checked
+    with pytest.raises(SpecError) as info:
+        load_spec(_write(tmp_path, text), quick=True)
+    line = _line_of(text, "n_trian")
+    assert str(info.value).startswith(f"[quick] task.n_trian ({tmp_path / 't.toml'}, line {line})")
+    assert "did you mean 'n_train'" in str(info.value)
+
+
+def test_quick_may_not_set_a_swept_value_and_says_how_to(tmp_path):
+    text = (
+        BASE + QUICK.split("[quick]")[0] + "[quick]\nmodels.mlp.params = { hidden_sizes = [4] }\n"
+    )
+    with pytest.raises(SpecError, match=r"sets a swept value; .* in \[quick\]"):
+        load_spec(_write(tmp_path, text), quick=True)
+
+
+def test_quick_without_a_quick_table_is_an_error(tmp_path):
+    with pytest.raises(SpecError, match=r"no \[quick\] table"):
+        load_spec(_write(tmp_path, BASE), quick=True)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SPECS.glob("*.toml")))
+def test_every_study_spec_has_a_quick_run_that_is_smaller(name):
+    """A study's smoke run is its spec's [quick] table (run by the studies' tests)."""
+    full = load_spec(SPECS / name)
+    if "quick" not in full._raw:
+        assert name == "tiny_digits.toml"  # the demo spec is smoke-sized already
+        return
+    quick = load_spec(SPECS / name, quick=True)
+    from compare.runner import plan_spec
+
+    assert len(plan_spec(quick).jobs) <= len(plan_spec(full).jobs)
+    assert quick.task.n_test < (full.task.n_test or 10_000)
