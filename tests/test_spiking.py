@@ -538,6 +538,8 @@ def test_partial_fit_in_class_groups_remembers_the_earlier_classes_responses():
     assert np.array_equal(model.label_responses_[:2], responses[:2])
     assert not np.isnan(model.label_responses_[2]).any()
     assert 2 in model.assignments_
+    # responses are per spike of their labelling: comparable across labellings
+    assert 0 < np.nanmax(model.label_responses_) <= 1
     with pytest.raises(ValueError, match=r"differ from the fitted classes_"):
         model.partial_fit(X[:4], y[:4], classes=(0, 1))
 
