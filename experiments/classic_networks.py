@@ -129,6 +129,25 @@ STUDY: dict[str, tuple[Entry, ...]] = {
             "0.876-0.932",
             f"{FASHION}, README benchmark: 2-conv networks",
         ),
+        Entry(
+            # The image read row by row: 28 steps of 28 pixels into one GRU layer whose
+            # last state a linear layer classifies.
+            ModelSpec(
+                "gru-rows",
+                "rnn",
+                {
+                    "sequence_shape": (28, 28),
+                    "cell": "gru",
+                    "hidden_size": 128,
+                    "epochs": 15,
+                    "batch_size": 128,
+                    "learning_rate": 2e-3,
+                    "lr_schedule": "cosine",
+                },
+            ),
+            "0.888",
+            f"{FASHION}, README benchmark: GRU+SVM (Agarap: 256 cells, an SVM read-out)",
+        ),
     ),
     "mnist1d": (
         Entry(
