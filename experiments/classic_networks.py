@@ -139,7 +139,7 @@ STUDY: dict[str, tuple[Entry, ...]] = {
                     "sequence_shape": (28, 28),
                     "cell": "gru",
                     "hidden_size": 128,
-                    "epochs": 15,
+                    "epochs": 10,
                     "batch_size": 128,
                     "learning_rate": 2e-3,
                     "lr_schedule": "cosine",
