@@ -178,6 +178,12 @@ def main(argv=None) -> int:
                 ],
             ),
             "",
+            f"Measured on the first {result.plan.spec.operations_examples or 'all'} test "
+            f"examples of each job (the spec's operations_examples); final_accuracy is the "
+            f"accuracy on "
+            f"them, latencies count the right answers only. "
+            f"Task: {result.plan.points[0].task.name}.",
+            "",
         ]
         (staging / "latency.md").write_text("\n".join(text))
     print(f"study: {result.output_dir / 'study' / 'latency.md'}")
