@@ -47,6 +47,7 @@ from artificial.augmentation import ImageAugmentation
 from artificial.models import MLP, ConvNet, ConvNet1d, RecurrentNet, Standardize
 from artificial.operations import measure_operations
 from artificial.training import (
+    EVALUATION_CHUNK,
     Augmentation,
     History,
     forward_in_chunks,
@@ -377,6 +378,38 @@ validation_fraction, patience, random_state, device, verbose, standardize
         self._fit_network(X, y_index, len(known), train_classifier, warm=not first, loss=self.loss)
         self.classes_ = known
         return self
+
+    def readout_features(self, X) -> np.ndarray:
+        """What the read-out sees: the input of the network's last linear layer.
+
+        ``(n_samples, n_inputs_of_that_layer)``, float64: the last hidden layer's
+        activations for the MLP, its spike counts summed over the time steps for the
+        surrogate-gradient SNN (the layer runs once per step), the (standardised)
+        input for logistic regression. :mod:`compare.continual` fits a linear probe on
+        these to measure what the representation still holds.
+        """
+        inputs = self._input_tensor(X)
+        linears = [m for m in self.module_.modules() if isinstance(m, nn.Linear)]
+        if not linears:
+            raise ValueError(f"{type(self).__name__}'s network has no linear read-out layer")
+        calls: list[Tensor] = []  # the read-out's inputs during one chunk
+        handle = linears[-1].register_forward_pre_hook(
+            lambda _module, args: calls.append(args[0].detach())
+        )
+        features = []
+        try:
+            for chunk in inputs.split(EVALUATION_CHUNK):
+                calls.clear()
+                forward_in_chunks(self.module_, chunk)
+                # time steps first, whether the layer ran once per step or once on all
+                rows = torch.cat([c.reshape(-1, c.shape[-1]) for c in calls]).double()
+                steps, rest = divmod(len(rows), len(chunk))
+                if rest or not steps:
+                    raise RuntimeError(f"the read-out saw {len(rows)} rows for {len(chunk)}")
+                features.append(rows.reshape(steps, len(chunk), -1).sum(dim=0).cpu())
+        finally:
+            handle.remove()
+        return torch.cat(features).numpy()
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (softmax of the logits), float64, ``(n_samples, n_classes)``."""

@@ -582,9 +582,8 @@ def _train(
 
     module.to(torch_device)
     optimizer_class, extra_options = _OPTIMIZER_CLASSES[optimizer]
-    step = optimizer_class(
-        module.parameters(), lr=learning_rate, weight_decay=weight_decay, **extra_options
-    )
+    trained = [p for p in module.parameters() if p.requires_grad]  # frozen ones stay as they are
+    step = optimizer_class(trained, lr=learning_rate, weight_decay=weight_decay, **extra_options)
     metrics: dict[str, list[float]] = {
         "train_loss": [],
         "train_accuracy": [],

@@ -24,12 +24,25 @@ far after each group, the final accuracy over all classes, and the average forge
 (Chaudhry et al. 2018): for every group but the last, its best accuracy before the
 last group minus its final accuracy, averaged.
 
+Then a *linear probe* (Davari et al. 2022, "Probing representation forgetting in
+supervised and unsupervised continual learning", CVPR): what the model's read-out sees
+(``readout_features``: the last hidden layer's activations of the MLP, the hidden
+spike counts of the surrogate-gradient SNN, the excitatory spike counts of the Diehl &
+Cook network) is computed for every training and test image, all classes, with the
+model as the last group left it, and a multinomial logistic regression (standardised
+features, L-BFGS to convergence; the same for every model) is fit on the training
+images and tested. What the probe recovers was lost by the read-out only; what it does
+not, by the representation. For logistic regression the read-out sees the input
+itself, so its probe is joint training of a linear model.
+
 >>> from compare.tasks import load_digits
 >>> from artificial import LogisticRegression
 >>> result = class_incremental_learning(
 ...     LogisticRegression(epochs=5, random_state=0), load_digits(), 5)
 >>> result.accuracy.shape, bool(result.accuracy[0, 0] > 0.9)
 ((5, 5), True)
+>>> bool(result.probe_accuracy > result.final_accuracy)  # the read-out lost the most
+True
 """
 
 from __future__ import annotations
@@ -43,7 +56,7 @@ import numpy as np
 from compare.corruptions import class_incremental
 from compare.tasks import Task
 
-__all__ = ["ContinualResult", "class_incremental_learning", "continual_metric"]
+__all__ = ["ContinualResult", "class_incremental_learning", "continual_metric", "linear_probe"]
 
 
 def continual_metric(after: int, group: int) -> str:
@@ -68,6 +81,11 @@ class ContinualResult:
     """``(n_groups,)``: accuracy on the test images of groups 0..i after learning group i."""
     fit_seconds: float
     """Wall time of all the ``partial_fit`` calls."""
+    probe: np.ndarray | None = None
+    """``(n_groups,)``: the linear probe's accuracy on each group's test images; None if
+    it was not run (a model without ``readout_features``)."""
+    probe_accuracy: float = math.nan
+    """The linear probe's accuracy on every test image (NaN if not run)."""
 
     @property
     def final_accuracy(self) -> float:
@@ -85,7 +103,8 @@ class ContinualResult:
     def metrics(self) -> dict[str, tuple[float, str]]:
         """Tidy metrics: ``continual_accuracy`` (final, all classes),
         ``average_forgetting``, ``continual_fit_wall_time``, ``accuracy_seen[after=i]``
-        and every :func:`continual_metric` (groups counted from 1)."""
+        and every :func:`continual_metric` (groups counted from 1); with the probe,
+        ``probe_accuracy`` and ``probe_accuracy[task=J]``."""
         out = {
             "continual_accuracy": (self.final_accuracy, "1"),
             "average_forgetting": (self.average_forgetting, "1"),
@@ -95,11 +114,20 @@ class ContinualResult:
             out[f"accuracy_seen[after={i + 1}]"] = (float(self.seen_accuracy[i]), "1")
             for j in range(i + 1):
                 out[continual_metric(i + 1, j + 1)] = (float(self.accuracy[i, j]), "1")
+        if self.probe is not None:
+            out["probe_accuracy"] = (self.probe_accuracy, "1")
+            for j, value in enumerate(self.probe):
+                out[f"probe_accuracy[task={j + 1}]"] = (float(value), "1")
         return out
 
 
-def class_incremental_learning(model, task: Task, n_groups: int) -> ContinualResult:
+def class_incremental_learning(
+    model, task: Task, n_groups: int, *, probe: bool = True
+) -> ContinualResult:
     """Train an unfitted ``model`` on ``task``'s class groups in turn; test after each.
+
+    With ``probe`` (and a model with ``readout_features``), the linear probe follows
+    the last group (:func:`linear_probe`).
 
     Parameters
     ----------
@@ -110,6 +138,8 @@ def class_incremental_learning(model, task: Task, n_groups: int) -> ContinualRes
         The data; its classes are split into ``n_groups`` groups of consecutive labels.
     n_groups
         Number of groups (at least 2, dividing the number of classes).
+    probe
+        Run the linear probe at the end (see the module docstring).
 
     Raises
     ------
@@ -135,4 +165,26 @@ def class_incremental_learning(model, task: Task, n_groups: int) -> ContinualRes
         seen[i] = correct.mean()
         for j in range(i + 1):
             accuracy[i, j] = correct[np.isin(task.y_test[mask], groups[j])].mean()
-    return ContinualResult(groups, accuracy, seen, seconds)
+    if not (probe and hasattr(model, "readout_features")):
+        return ContinualResult(groups, accuracy, seen, seconds)
+    correct = linear_probe(model, task) == task.y_test
+    per_group = np.array([correct[np.isin(task.y_test, g)].mean() for g in groups])
+    return ContinualResult(groups, accuracy, seen, seconds, per_group, float(correct.mean()))
+
+
+def linear_probe(model, task: Task) -> np.ndarray:
+    """Test-set predictions of a logistic regression on ``model``'s read-out features.
+
+    Fit on the features of every training image of ``task`` (standardised with the
+    training set's mean and SD; scikit-learn's L-BFGS multinomial logistic regression
+    with its default L2 penalty, up to 5,000 iterations), applied to those of the test
+    images. The model itself is not changed.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    train = model.readout_features(task.X_train)
+    test = model.readout_features(task.X_test)
+    probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000))
+    return probe.fit(train, task.y_train).predict(test)

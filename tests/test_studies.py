@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from artificial import LogisticRegression, MLPClassifier
 from artificial.snn import SpikingMLPClassifier
@@ -155,6 +156,49 @@ def test_partial_fit_mistakes_are_clear_errors():
     model.partial_fit(task.X_train[:50], task.y_train[:50], classes=range(10))
     with pytest.raises(ValueError, match=r"differ from the fitted classes_"):
         model.partial_fit(task.X_train[:50], task.y_train[:50], classes=range(5))
+
+
+def test_readout_features_are_what_the_last_linear_layer_sees():
+    task = load_digits()
+    mlp = MLPClassifier(hidden_sizes=(16,), epochs=3, random_state=0).fit(
+        task.X_train, task.y_train
+    )
+    features = mlp.readout_features(task.X_test)
+    hidden = torch.relu(mlp.module_.network[0](torch.from_numpy(task.X_test).float()))
+    assert features.shape == (len(task.X_test), 16) and features.dtype == np.float64
+    assert np.allclose(features, hidden.detach().numpy(), atol=1e-6)
+    # the read-out applied to them gives the network's own logits
+    logits = features @ mlp.module_.network[-1].weight.detach().double().numpy().T
+    logits += mlp.module_.network[-1].bias.detach().double().numpy()
+    assert np.array_equal(
+        logits.argmax(axis=1), np.searchsorted(mlp.classes_, mlp.predict(task.X_test))
+    )
+
+    snn = SpikingMLPClassifier(hidden_sizes=(16,), n_steps=5, epochs=2, random_state=0)
+    snn.fit(task.X_train, task.y_train)
+    counts = snn.readout_features(task.X_test)
+    # hidden spike counts over the 5 steps: whole numbers from 0 to 5, more than one chunk
+    assert counts.shape == (len(task.X_test), 16) and set(np.unique(counts)) <= set(range(6))
+    assert np.array_equal(counts[:7], snn.readout_features(task.X_test[:7]))
+
+
+def test_the_linear_probe_follows_the_last_group_and_adds_its_metrics():
+    task = load_digits()
+    result = class_incremental_learning(
+        MLPClassifier(hidden_sizes=(32,), epochs=10, random_state=0), task, 5
+    )
+    metrics = result.metrics()
+    assert result.probe.shape == (5,)
+    assert metrics["probe_accuracy"] == (result.probe_accuracy, "1")
+    assert metrics["probe_accuracy[task=1]"] == (float(result.probe[0]), "1")
+    # the read-out forgot the first group; the hidden layer kept enough to tell it apart
+    assert result.accuracy[4, 0] < 0.2 and result.probe[0] > 0.5
+    assert result.probe_accuracy > result.final_accuracy + 0.3
+    plain = class_incremental_learning(
+        MLPClassifier(hidden_sizes=(32,), epochs=10, random_state=0), task, 5, probe=False
+    )
+    assert plain.probe is None and "probe_accuracy" not in plain.metrics()
+    assert np.array_equal(plain.accuracy, result.accuracy, equal_nan=True)
 
 
 # -- every spec-driven study script's --quick mode, end to end --------------------------------

@@ -403,16 +403,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             label_idx, _ = train_test_split(
                 label_idx, train_size=self.n_label, stratify=y_index, random_state=label_seed
             )
-        labelling = self._present(X[label_idx], learning=False, desc="labelling")
-        responses = class_responses(labelling.counts, y_index[label_idx], len(self.classes_))
-        spikes_per_example = labelling.counts.sum(axis=1).mean()
-        if spikes_per_example > 0:
-            responses = responses / spikes_per_example
-        remembered = getattr(self, "label_responses_", None)
-        if remembered is not None and remembered.shape == responses.shape:
-            responses = np.where(np.isnan(responses), remembered, responses)
-        self.label_responses_ = responses
-        self.assignments_ = assign_from_responses(responses)
+        labelling = self._label(X[label_idx], y_index[label_idx], remember=True)
         previous = self.fit_stats_
         passes = [*train, labelling]
         self.fit_stats_ = {
@@ -427,6 +418,24 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             "peak_rss_mb": max((r.peak_rss_mb or 0.0 for r in passes), default=0.0) or None,
         }
         return self
+
+    def _label(self, X, y_index, *, remember: bool) -> Presentations:
+        """Present X without learning and assign the neurons from its classes' responses.
+
+        Responses are per spike of this labelling (see :meth:`partial_fit`); with
+        ``remember``, classes absent from X keep their remembered responses.
+        """
+        labelling = self._present(X, learning=False, desc="labelling")
+        responses = class_responses(labelling.counts, y_index, len(self.classes_))
+        spikes_per_example = labelling.counts.sum(axis=1).mean()
+        if spikes_per_example > 0:
+            responses = responses / spikes_per_example
+        remembered = getattr(self, "label_responses_", None) if remember else None
+        if remembered is not None and remembered.shape == responses.shape:
+            responses = np.where(np.isnan(responses), remembered, responses)
+        self.label_responses_ = responses
+        self.assignments_ = assign_from_responses(responses)
+        return labelling
 
     # -- saving and loading ----------------------------------------------------------
 
@@ -502,6 +511,12 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         """Class of each example: the class whose assigned neurons fire most on average."""
         counts = self.spike_counts(X)
         return self.classes_[vote(counts, self.assignments_, len(self.classes_))]
+
+    def readout_features(self, X) -> np.ndarray:
+        """What the read-out sees: each excitatory neuron's spike count per example,
+        float64 ``(n_samples, n_excitatory)`` (:meth:`spike_counts`). :mod:`compare.continual`
+        fits a linear probe on these to measure what the weights still represent."""
+        return self.spike_counts(X).astype(np.float64)
 
     def spike_counts(self, X) -> np.ndarray:
         """Excitatory spike counts per example (accepted presentation), shape (n, N)."""
