@@ -12,14 +12,18 @@ task label, tested after each task on every class seen so far.
 The spec is ``experiments/specs/forgetting.toml``: the Diehl & Cook network (N = 100),
 its MLP twin (784-100-10), a surrogate-gradient SNN of the same shape and logistic
 regression, 3 seeds. Each job also trains the model on all classes at once (its
-``accuracy``: the joint reference).
+``accuracy``: the joint reference), and after the last task a linear probe of what its
+read-out sees (:func:`compare.continual.linear_probe`): the accuracy a fresh linear
+read-out of its last hidden layer (of the D&C network's spike counts) reaches on all
+classes, which tells forgetting in the representation from forgetting in the read-out.
 
 Outputs (``results/forgetting/``): the spec run (results.csv, summary.csv, report.md,
 jobs/) and ``study/``: ``forgetting.csv`` (per model: joint accuracy, final
-class-incremental accuracy, average forgetting; means over seeds with 95 %
-t-intervals), ``accuracy_after_each_task.csv`` (per model and task learnt: accuracy on
-all classes seen so far and on the first task), ``forgetting.md`` (both tables) and
-``figures/forgetting.png`` / ``.svg``.
+class-incremental accuracy, average forgetting, the linear probe on all classes and on
+the first task; means over seeds with 95 % t-intervals), ``accuracy_after_each_task.csv``
+(per model and task learnt: accuracy on all classes seen so far and on the first
+task), ``forgetting.md`` (both tables) and ``figures/forgetting.png`` / ``.svg`` (the
+probe as filled markers after the last task).
 
 Run ``python experiments/forgetting.py`` (about half an hour on one core); ``--quick``
 is a smoke-size run (minutes); the options of ``spikearena run SPEC.toml`` apply.
@@ -54,8 +58,13 @@ def stage_rows(rows) -> list[dict]:
     return out
 
 
-def plot_forgetting(curves: list[dict], joint: dict, styles: dict):
-    """Two panels: accuracy on all seen classes and on the first task, after each task."""
+def plot_forgetting(curves: list[dict], joint: dict, styles: dict, probe: dict | None = None):
+    """Two panels: accuracy on all seen classes and on the first task, after each task.
+
+    ``joint`` (model -> accuracy) is drawn as an open marker right of the last task;
+    ``probe`` (model -> {curve: accuracy}) as a filled one.
+    """
+    probe = probe or {}
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4), sharey=True)
     for ax, curve in zip(axes, ("all seen classes", "first task")):
         for model, style in styles.items():
@@ -76,6 +85,14 @@ def plot_forgetting(curves: list[dict], joint: dict, styles: dict):
                     edgecolors=style["color"],
                     s=30,
                 )
+            if curve in probe.get(model, {}):
+                ax.scatter(
+                    [xs[-1] + 0.5],
+                    [100 * probe[model][curve]],
+                    marker=style["marker"],
+                    color=style["color"],
+                    s=30,
+                )
         ax.set_xticks(range(1, max(r["after"] for r in curves) + 1))
         ax.set_xlabel("tasks learnt")
         ax.set_title(f"accuracy on {curve}", fontsize=9)
@@ -86,7 +103,12 @@ def plot_forgetting(curves: list[dict], joint: dict, styles: dict):
     joint_marker = Line2D(
         [], [], ls="", marker="o", mfc="none", mec="#555555", label="all classes at once"
     )
-    axes[0].legend(handles=[*handles, joint_marker], fontsize=7, frameon=False, loc="lower left")
+    markers = [joint_marker]
+    if probe:
+        markers.append(
+            Line2D([], [], ls="", marker="o", color="#555555", label="linear probe, last task")
+        )
+    axes[0].legend(handles=[*handles, *markers], fontsize=7, frameon=False, loc="lower left")
     fig.tight_layout()
     return fig
 
@@ -101,17 +123,26 @@ def main(argv=None) -> int:
         ("accuracy", "joint"),
         ("continual_accuracy", "class-incremental"),
         ("average_forgetting", "average forgetting"),
+        ("probe_accuracy", "linear probe"),
+        ("probe_accuracy[task=1]", "linear probe, first task"),
     ):
         for r in interval_rows([r for r in rows if r["metric"] == metric], ["model", "arm"]):
             summary.append({**r, "measure": name})
     curves = interval_rows(stage_rows(rows), ["model", "arm", "curve", "after"])
     joint = {r["model"]: r["mean"] for r in summary if r["measure"] == "joint"}
+    probe: dict[str, dict] = {}
+    for r in summary:
+        curve = {"linear probe": "all seen classes", "linear probe, first task": "first task"}
+        if r["measure"] in curve:
+            probe.setdefault(r["model"], {})[curve[r["measure"]]] = r["mean"]
     styles = figures.model_styles({r["model"]: r["arm"] for r in summary})
     with staged_directory(result.output_dir / "study") as staging:
         (staging / "figures").mkdir()
         write_csv(staging / "forgetting.csv", summary, list(summary[0]))
         write_csv(staging / "accuracy_after_each_task.csv", curves, list(curves[0]))
-        figures.save(plot_forgetting(curves, joint, styles), staging / "figures" / "forgetting")
+        figures.save(
+            plot_forgetting(curves, joint, styles, probe), staging / "figures" / "forgetting"
+        )
         cells = [
             dict(r, value=f"{100 * r['mean']:.1f} %", ci=percent_interval(r["low"], r["high"]))
             for r in summary + curves

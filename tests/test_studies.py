@@ -248,7 +248,7 @@ def test_forgetting_quick_writes_the_forgetting_of_each_model(tmp_path):
     summary = _csv(tmp_path / "study" / "forgetting.csv")
     measures = {(r["model"], r["measure"]) for r in summary}
     for model in ("mlp", "sg-snn", "logistic", "dc100"):
-        for measure in ("joint", "class-incremental", "average forgetting"):
+        for measure in ("joint", "class-incremental", "average forgetting", "linear probe"):
             assert (model, measure) in measures
     curves = _csv(tmp_path / "study" / "accuracy_after_each_task.csv")
     assert {int(r["after"]) for r in curves} == {1, 2, 3, 4, 5}
