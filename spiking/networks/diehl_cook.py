@@ -403,7 +403,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             label_idx, _ = train_test_split(
                 label_idx, train_size=self.n_label, stratify=y_index, random_state=label_seed
             )
-        labelling = self._label(X[label_idx], y_index[label_idx], remember=True)
+        labelling = self._label(X[label_idx], y_index[label_idx])
         previous = self.fit_stats_
         passes = [*train, labelling]
         self.fit_stats_ = {
@@ -419,18 +419,18 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         }
         return self
 
-    def _label(self, X, y_index, *, remember: bool) -> Presentations:
+    def _label(self, X, y_index) -> Presentations:
         """Present X without learning and assign the neurons from its classes' responses.
 
-        Responses are per spike of this labelling (see :meth:`partial_fit`); with
-        ``remember``, classes absent from X keep their remembered responses.
+        Responses are per spike of this labelling; classes absent from X keep their
+        remembered responses (see :meth:`partial_fit`).
         """
         labelling = self._present(X, learning=False, desc="labelling")
         responses = class_responses(labelling.counts, y_index, len(self.classes_))
         spikes_per_example = labelling.counts.sum(axis=1).mean()
         if spikes_per_example > 0:
             responses = responses / spikes_per_example
-        remembered = getattr(self, "label_responses_", None) if remember else None
+        remembered = getattr(self, "label_responses_", None)
         if remembered is not None and remembered.shape == responses.shape:
             responses = np.where(np.isnan(responses), remembered, responses)
         self.label_responses_ = responses
