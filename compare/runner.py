@@ -136,7 +136,7 @@ from compare.results import (
 )
 from compare.spec import Spec
 from compare.stats import confidence_interval
-from compare.tasks import Task, load_task
+from compare.tasks import TASK_CLASSES, Task, load_task, task_identity
 
 __all__ = [
     "DONE",
@@ -160,6 +160,8 @@ __all__ = [
     "run_spec",
     "summarise",
 ]
+
+logger = logging.getLogger(__name__)
 
 JOB_SCHEMA = 1
 """Version of what a job computes and writes; part of every job id."""
@@ -303,12 +305,13 @@ def _cell(value):
 
 @dataclass(frozen=True)
 class PlannedPoint:
-    """A sweep point with its task and the ids of its jobs."""
+    """A sweep point with its task's description and the ids of its jobs."""
 
     index: int
     values: dict
     config: ExperimentConfig
-    task: Task
+    task_table: dict
+    """The job configs' ``task`` table (name, loader arguments, subset, sha256)."""
     jobs: dict
     """(label, seed) -> job id."""
 
@@ -316,6 +319,12 @@ class PlannedPoint:
     def slug(self) -> str:
         """Directory name of the point's report: ``p00``, ``p01``, ..."""
         return f"p{self.index:02d}"
+
+    @property
+    def task(self) -> Task:
+        """The point's task, loaded on first use (the data must be here; planning needs
+        none). Raises what the loader raises, e.g. FileNotFoundError naming the fix."""
+        return load_task_table(self.task_table)
 
 
 @dataclass(frozen=True)
@@ -326,28 +335,52 @@ class Plan:
     points: tuple[PlannedPoint, ...]
     jobs: tuple[Job, ...]
 
+    def load_tasks(self) -> None:
+        """Load every point's task: the data is here and it is what the jobs were planned
+        with (else FileNotFoundError, or ValueError naming both digests)."""
+        for point in self.points:
+            task = point.task
+            if task.sha256 != point.task_table["sha256"]:
+                raise ValueError(_different_data(task, point.task_table["sha256"]))
+
+
+def _different_data(task: Task, planned: str) -> str:
+    return (
+        f"task {task.name!r} here has sha256 {task.sha256[:16]}..., the job was planned "
+        f"with {planned[:16]}...: different data on this machine"
+    )
+
 
 def plan_spec(spec: Spec) -> Plan:
-    """Expand ``spec`` into points and jobs; loads each distinct task once (for its digest)."""
+    """Expand ``spec`` into points and jobs, without reading any data set.
+
+    A task's digest comes from :func:`compare.tasks.task_identity` (pinned for the
+    published data sets, computed for files that are present), so job ids and
+    ``--dry-run`` work on a machine that does not have the data.
+    """
     jobs: dict[str, Job] = {}
     points = []
     for point in spec.points():
         config = point.config
-        task = load_task_table(_task_table(config))
+        table = _task_table(config)
+        n_classes = len(TASK_CLASSES[config.task])
         groups = config.continual_groups
-        if groups is not None and task.n_classes % groups:
+        if groups is not None and n_classes % groups:
             raise ValueError(
                 f"{spec.name}: continual groups = {groups} does not divide the "
-                f"{task.n_classes} classes of task {task.name!r}"
+                f"{n_classes} classes of task {config.task!r}"
             )
+        sha256 = task_identity(config.task, **table["params"])
         ids = {}
         for model in config.models:
             values = {p: v for p, v in point.values.items() if _applies(p, model.label)}
             for seed in config.seeds:
-                cfg = job_config(model, seed, config, task.sha256)
+                cfg = job_config(model, seed, config, sha256)
                 job = jobs.setdefault(job_id(cfg), Job(job_id(cfg), cfg, values))
                 ids[model.label, seed] = job.id
-        points.append(PlannedPoint(point.index, point.values, config, task, ids))
+        points.append(
+            PlannedPoint(point.index, point.values, config, {**table, "sha256": sha256}, ids)
+        )
     return Plan(spec, tuple(points), tuple(jobs.values()))
 
 
@@ -412,10 +445,7 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     started = time.time()
     task = load_task_table(config["task"])
     if task.sha256 != config["task"]["sha256"]:
-        raise ValueError(
-            f"task {task.name!r} here has sha256 {task.sha256[:16]}..., the job was planned "
-            f"with {config['task']['sha256'][:16]}...: different data on this machine"
-        )
+        raise ValueError(_different_data(task, config["task"]["sha256"]))
     tables = []
     for label in config["evaluation"]["energy_tables"]:
         name, _, version = label.rpartition("@")
@@ -679,12 +709,15 @@ class _Lock:
 def _run_in_process(pending, store, bar, verbose):
     for job in pending:
         bar.set_postfix_str(job.describe(), refresh=True)
+        logger.debug("job %s (%s): started", job.id, job.describe())
+        started = time.perf_counter()
         try:
             output = execute_job(job.config, verbose=verbose)
         except Exception as err:
             _note(err, job, store)
             raise
         store.write(job, output)
+        logger.debug("job %s: finished in %.1f s", job.id, time.perf_counter() - started)
         bar.update(1)
 
 
@@ -737,6 +770,7 @@ def _dask_client(n_workers: int, scheduler: str | None):
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
+        logger.info("started a local Dask cluster of %d worker processes", n_workers)
     try:
         client.register_plugin(PrepareWorker(ignore_sigint=cluster is not None))
     except BaseException:
@@ -772,6 +806,7 @@ def _run_on_dask(pending, store, bar, n_workers, scheduler):
                 _note(err, job, store)
                 raise
             store.write(job, output)
+            logger.debug("job %s (%s): finished", job.id, job.describe())
             running -= 1
             bar.set_postfix_str(f"{running} queued or running; done: {job.describe()}")
             bar.update(1)
@@ -967,7 +1002,8 @@ def run_spec(
         Address of an existing Dask scheduler (``tcp://host:8786``); ``jobs`` is
         then ignored.
     progress
-        Show a progress bar (jobs done / total, the current job).
+        Show a progress bar (jobs done / total, the current job); never while the
+        ``compare`` logger is set above INFO (``spikearena -q``).
     fresh
         Delete this spec's finished jobs first and compute them again.
 
@@ -983,7 +1019,8 @@ def run_spec(
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     store = ResultsStore(output_dir or Path("results") / spec.name)
-    plan = plan_spec(spec)  # loads the data first: a missing data set writes nothing
+    plan = plan_spec(spec)
+    plan.load_tasks()  # the data first: a missing data set writes nothing
     store.prepare()
     with store.lock():
         discarded = store.clean()
@@ -993,6 +1030,16 @@ def run_spec(
         pending = [job for job in plan.jobs if not store.is_done(job.id)]
         reused = tuple(job.id for job in plan.jobs if store.is_done(job.id))
         total = len(plan.jobs)
+        logger.info(
+            "%s: %d jobs, %d finished, %d to run; results in %s",
+            spec.name,
+            total,
+            len(reused),
+            len(pending),
+            store.root,
+        )
+        # a compare logger set above INFO (spikearena -q) means no progress bars
+        progress = progress and logging.getLogger("compare").level <= logging.INFO
         bar = tqdm(
             total=total,
             initial=total - len(pending),
