@@ -40,6 +40,7 @@ Example
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -404,7 +405,8 @@ def train_classifier(
     device : {"cpu", "cuda"}
         Where the whole data set and the module live during training.
     progress : bool
-        Show a tqdm bar over epochs with the current loss and accuracy.
+        Show a tqdm bar over epochs with the current loss and accuracy (not while the
+        ``artificial`` logger is set above INFO, as ``spikearena -q`` does).
     description : str
         Label of the progress bar.
     loss : {"cross_entropy", "mse"}
@@ -598,7 +600,8 @@ def _train(
     # training is repeatable and the caller's global RNG state is left unchanged.
     dropout_seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     cuda_devices = [_cuda_index(torch_device)] if torch_device.type == "cuda" else []
-    bar = tqdm(range(int(epochs)), desc=description, disable=not progress, unit="epoch")
+    quiet = logging.getLogger("artificial").level > logging.INFO  # e.g. spikearena -q
+    bar = tqdm(range(int(epochs)), desc=description, disable=not progress or quiet, unit="epoch")
     with torch.random.fork_rng(devices=cuda_devices):
         torch.default_generator.manual_seed(dropout_seed)
         if cuda_devices:

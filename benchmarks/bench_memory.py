@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 
 import numpy as np
@@ -59,6 +58,7 @@ def main(argv=None) -> int:
     if args.examples < 1:
         parser.error(f"--examples must be at least 1, got {args.examples}")
 
+    from compare.metrics import maxrss_mb
     from spiking.networks.diehl_cook import DiehlCook2015
 
     name, X, y = _stream(args.examples, args.digits)
@@ -82,8 +82,7 @@ def main(argv=None) -> int:
     rss = history["process_rss_mb"]
     print(
         f"process RSS over all {len(rss)} chunks: min {np.nanmin(rss):.0f}, max "
-        f"{np.nanmax(rss):.0f} MB; this process's peak (ru_maxrss) "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"{np.nanmax(rss):.0f} MB; this process's peak (ru_maxrss) {maxrss_mb():.0f} MB"
     )
     if args.out:
         records = {

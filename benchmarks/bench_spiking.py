@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ def _data(digits: bool):
 
 def measure(n_exc: int, backend: str, examples: int, digits: bool) -> dict:
     """Train on `examples` images (one epoch), label on the same; time each pass."""
+    from compare.metrics import maxrss_mb
     from spiking.networks.diehl_cook import DiehlCook2015
 
     _, X, y = _data(digits)
@@ -56,7 +56,7 @@ def measure(n_exc: int, backend: str, examples: int, digits: bool) -> dict:
             "train_ex_per_s": r["train_ex_per_s"],
             "train_presentations_per_ex": r["presentations"] / len(X),
             "compile_s_in_run": 0.0,
-            "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "self_peak_rss_mb": maxrss_mb(),
         }
     model = DiehlCook2015(n_excitatory=n_exc, n_label=len(X), backend=backend, random_state=0)
     model.fit(X, y)
@@ -69,7 +69,7 @@ def measure(n_exc: int, backend: str, examples: int, digits: bool) -> dict:
         "syn_events_per_s": ops["effective_acs"] * len(X) / stats["label_seconds"],
         "compile_s_in_run": stats["compile_seconds"],
         "binary_peak_rss_mb": stats["peak_rss_mb"],
-        "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "self_peak_rss_mb": maxrss_mb(),
     }
 
 

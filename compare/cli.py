@@ -7,6 +7,18 @@ spikearena run SPEC.toml [OPTIONS]   run an experiment spec through compare.runn
                                      ``--set KEY=VALUE`` (repeatable), ``--jobs N`` or
                                      ``--scheduler ADDR``, ``--out DIR``, ``--fresh``,
                                      ``--dry-run``, ``--no-progress``
+spikearena bench [NAME [ARGS...]]    run benchmarks/bench_NAME.py (``spiking`` or
+                                     ``bench_spiking``); without NAME, list them
+spikearena data list                 each data set: where it is looked for, found, its
+                                     files' pinned SHA-256s
+spikearena data fetch NAME           download fashion-mnist or mnist, verified, into
+                                     ``--to DIR`` (default: where the loaders look);
+                                     ``--force``; ``$SPIKEARENA_DATA_URLS`` replaces
+                                     its URLs (compare.fetch)
+
+Global options, before the subcommand: ``-v`` (DEBUG messages; ``-vv`` the libraries'
+too) and ``-q`` (warnings and errors only, no progress bars); log lines go to standard
+error (:mod:`compare.logs`), what a command exists to print to standard output.
 
 A SPEC.toml that is not a file is looked for in ``experiments/specs/``.
 
@@ -20,20 +32,31 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import importlib.util
+import logging
 import os
 import sys
 import tomllib
 from pathlib import Path
 
+from compare.api import experiment_dirs, known_experiments, known_specs, project_dirs
+from compare.api import find_spec as _find_spec_file
+from compare.logs import configured
+
 __all__ = [
     "add_run_options",
+    "benchmark_dirs",
     "experiment_dirs",
+    "find_benchmark",
     "find_experiment",
     "find_spec",
     "main",
     "print_run",
 ]
+
+
+logger = logging.getLogger(__name__)
 
 
 class UsageError(Exception):
@@ -47,33 +70,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def experiment_dirs() -> list[Path]:
-    """Where experiment scripts are looked for: ./experiments, then the source tree's."""
-    here = Path.cwd() / "experiments"
-    source = Path(__file__).resolve().parents[1] / "experiments"
-    return list(dict.fromkeys(p.resolve() for p in (here, source) if p.is_dir()))
-
-
-def _scripts() -> dict[str, Path]:
-    found = {}
-    for d in reversed(experiment_dirs()):
-        for path in sorted(d.glob("*.py")):
-            if not path.name.startswith("_"):
-                found[path.stem] = path
-    return dict(sorted(found.items()))
-
-
-def _specs() -> dict[str, Path]:
-    found = {}
-    for d in reversed(experiment_dirs()):
-        for path in sorted((d / "specs").glob("*.toml")):
-            found[path.name] = path
-    return dict(sorted(found.items()))
-
-
 def find_experiment(name: str) -> Path:
     """Path of experiments/<name>.py; a UsageError listing the known ones if absent."""
-    scripts = _scripts()
+    scripts = known_experiments()
     if name.endswith(".py") and Path(name).is_file():
         return Path(name)
     if name not in scripts:
@@ -84,14 +83,12 @@ def find_experiment(name: str) -> Path:
 
 
 def find_spec(name: str) -> Path:
-    """The spec file ``name``, or ``experiments/specs/<name>``; a UsageError if neither."""
-    if Path(name).is_file():
-        return Path(name)
-    specs = _specs()
-    if Path(name).name in specs and Path(name).parent == Path("."):
-        return specs[Path(name).name]
-    known = ", ".join(specs) or "none"
-    raise UsageError(f"no spec file {name}; specs in experiments/specs/: {known}")
+    """The spec file ``name``, or ``experiments/specs/<name>``; a UsageError if neither
+    (:func:`compare.api.find_spec`)."""
+    try:
+        return _find_spec_file(name)
+    except FileNotFoundError as err:
+        raise UsageError(str(err)) from None
 
 
 def _summary_line(path: Path) -> str:
@@ -115,13 +112,67 @@ def _first_line(obj) -> str:
 
 
 def _run(name: str, args: list[str]) -> int:
-    path = find_experiment(name)
-    spec = importlib.util.spec_from_file_location(f"spikearena_experiment_{path.stem}", path)
+    return _call_main(find_experiment(name), args, "experiment")
+
+
+def _call_main(path: Path, args: list[str], what: str) -> int:
+    """Import the script at ``path`` (not as __main__) and return its ``main(args)``."""
+    spec = importlib.util.spec_from_file_location(f"spikearena_{what}_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not hasattr(module, "main"):
-        raise UsageError(f"experiment {path} has no main(argv) function")
-    return int(module.main(args) or 0)
+        raise UsageError(f"{what} {path} has no main(argv) function")
+    saved, sys.argv = sys.argv, [str(path), *args]  # as if run directly (its usage line)
+    try:
+        return int(module.main(args) or 0)
+    finally:
+        sys.argv = saved
+
+
+def benchmark_dirs() -> list[Path]:
+    """Where benchmark scripts are looked for: ./benchmarks, then the source tree's."""
+    return project_dirs("benchmarks")
+
+
+def _benchmarks() -> dict[str, Path]:
+    """Short name (``spiking`` for bench_spiking.py) -> path of each benchmark script."""
+    found = {}
+    for d in reversed(benchmark_dirs()):
+        for path in sorted(d.glob("bench_*.py")):
+            found[path.stem.removeprefix("bench_")] = path
+    return dict(sorted(found.items()))
+
+
+def find_benchmark(name: str) -> Path:
+    """Path of benchmarks/bench_<name>.py (``name`` with or without ``bench_``); a
+    UsageError listing the known ones if absent."""
+    benchmarks = _benchmarks()
+    short = name.removesuffix(".py").removeprefix("bench_")
+    if short not in benchmarks:
+        known = ", ".join(benchmarks) or "none"
+        where = ", ".join(map(str, benchmark_dirs())) or "no benchmarks/ directory found"
+        raise UsageError(f"unknown benchmark {name!r}; known: {known} (looked in {where})")
+    return benchmarks[short]
+
+
+def _bench(name: str | None, args: list[str]) -> int:
+    if name is None:
+        _print_entries("benchmarks (spikearena bench NAME [ARGS...])", _benchmark_entries())
+        return 0
+    return _call_main(find_benchmark(name), args, "benchmark")
+
+
+def _benchmark_entries() -> list[tuple[str, str]]:
+    return [(name, _summary_line(path)) for name, path in _benchmarks().items()]
+
+
+def _print_entries(title: str, entries: list[tuple[str, str]]) -> None:
+    print(f"{title}:")
+    width = max((len(name) for name, _ in entries), default=0)
+    for name, line in entries:
+        print(f"  {name:<{width}}  {line}")
+    if not entries:
+        print("  (none found: run from the project directory)")
 
 
 def _list() -> int:
@@ -130,7 +181,7 @@ def _list() -> int:
     from compare.tasks import TASKS
 
     sections = []
-    scripts = _scripts()
+    scripts = known_experiments()
     sections.append(
         (
             "experiments (spikearena run NAME)",
@@ -140,9 +191,10 @@ def _list() -> int:
     sections.append(
         (
             "specs (spikearena run SPEC.toml)",
-            [(name, _spec_description(path)) for name, path in _specs().items()],
+            [(name, _spec_description(path)) for name, path in known_specs().items()],
         )
     )
+    sections.append(("benchmarks (spikearena bench NAME)", _benchmark_entries()))
     models = []
     for kind, (arm, _) in sorted(MODELS.items()):
         estimator = type(build_model(ModelSpec(kind, kind), random_state=0))
@@ -161,12 +213,7 @@ def _list() -> int:
         )
     )
     for title, entries in sections:
-        print(f"{title}:")
-        width = max((len(name) for name, _ in entries), default=0)
-        for name, line in entries:
-            print(f"  {name:<{width}}  {line}")
-        if not entries:
-            print("  (none found: run from the project directory)")
+        _print_entries(title, entries)
     return 0
 
 
@@ -251,6 +298,8 @@ def _run_spec(name: str, args: list[str]) -> int:
     except SpecError as err:
         raise UsageError(str(err)) from None
     out = ns.out or Path("results") / spec.results_name
+    quick = " with its [quick] table" if ns.quick else ""
+    logger.debug("%s: spec %s%s; results in %s", spec.name, path, quick, out)
     if ns.dry_run:
         plan = plan_spec(spec)
         store = ResultsStore(out)
@@ -319,6 +368,83 @@ def _one_line(err: BaseException) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def _add_log_options(parser: argparse.ArgumentParser) -> None:
+    """-v / -q: how much the command logs to standard error (see compare.logs)."""
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log more: DEBUG messages of spikearena (each job started, finished); -vv: "
+        "of the libraries it uses too",
+    )
+    noise.add_argument(
+        "-q", "--quiet", action="store_true", help="log only warnings and errors; no progress bars"
+    )
+
+
+def _add_bench_parser(sub) -> None:
+    bench = sub.add_parser(
+        "bench",
+        help="run a speed benchmark (benchmarks/bench_NAME.py); without NAME, list them",
+        description=(
+            "Run benchmarks/bench_NAME.py (NAME with or without bench_); further arguments "
+            "go to the script (try NAME --help). Without NAME, list the benchmarks."
+        ),
+    )
+    bench.add_argument("name", nargs="?", help="benchmark name, e.g. spiking or bench_spiking")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the benchmark")
+
+
+def _add_data_parser(sub) -> None:
+    data = sub.add_parser(
+        "data",
+        help="list the data sets and where they are, or download one (data fetch NAME)",
+        description="Where each data set is looked for and found; download one, verified.",
+    )
+    actions = data.add_subparsers(dest="action", required=True, metavar="{list,fetch}")
+    actions.add_parser(
+        "list",
+        help="each data set: where it is looked for, found, its files' pinned SHA-256s",
+        description="For each data set: where it is looked for, in order, whether and where "
+        "it was found, and its files with their pinned SHA-256 digests (and whether the files "
+        "found match).",
+    )
+    fetch = actions.add_parser(
+        "fetch",
+        help="download a data set (fashion-mnist, mnist), verify it, install it",
+        description="Download NAME's files from its canonical URL, then its mirrors "
+        "($SPIKEARENA_DATA_URLS replaces them), check each against its pinned SHA-256 and "
+        "move it into DIR atomically. Files already there and verified are kept.",
+    )
+    fetch.add_argument("name", metavar="NAME", help="the data set: fashion-mnist or mnist")
+    fetch.add_argument(
+        "--to",
+        type=Path,
+        metavar="DIR",
+        help="target directory (default $SPIKEARENA_DATA/NAME when SPIKEARENA_DATA is set, "
+        "else ~/.local/share/spikearena/NAME; the loaders look in both)",
+    )
+    fetch.add_argument("--force", action="store_true", help="download and replace every file")
+
+
+def _data(ns) -> int:
+    from compare.fetch import FetchError, data_report, fetch
+
+    if ns.action == "list":
+        print(data_report(), end="")
+        return 0
+    try:
+        print(fetch(ns.name, ns.to, force=ns.force))
+    except ValueError as err:
+        raise UsageError(_one_line(err)) from None
+    except FetchError as err:
+        print(f"spikearena: error: {_one_line(err)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     parser = _Parser(
         prog="spikearena",
@@ -331,6 +457,7 @@ def main(argv=None) -> int:
             "results go to results/<name>/."
         ),
     )
+    _add_log_options(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
         "list",
@@ -360,13 +487,21 @@ def main(argv=None) -> int:
         ),
     )
     report.add_argument("directory", type=Path, help="an experiment's results directory")
+    _add_bench_parser(sub)
+    _add_data_parser(sub)
     spec_run = False
+    logs = contextlib.ExitStack()
     try:
         ns = parser.parse_args(argv)
+        logs.enter_context(configured(-1 if ns.quiet else ns.verbose))
         if ns.command == "list":
             return _list()
         if ns.command == "report":
             return _report(ns.directory)
+        if ns.command == "bench":
+            return _bench(ns.name, ns.args)
+        if ns.command == "data":
+            return _data(ns)
         if ns.name.endswith(".toml"):
             spec_run = True
             return _run_spec(ns.name, ns.args)
@@ -392,3 +527,5 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1 if spec_run else 2
+    finally:
+        logs.close()  # the loggers as they were before the command

@@ -142,8 +142,12 @@ def _read_json(path: Path):
         raise ValueError(f"{path} is not valid JSON: {err}") from None
 
 
-def read_results(results_dir: str | Path) -> ResultsDirectory:
+def read_results(results_dir: str | Path, *, sweeps: bool = False) -> ResultsDirectory:
     """Read an experiment directory (:mod:`compare.experiment`'s layout).
+
+    ``sweeps=True`` also reads the top directory of a spec run with sweeps, whose
+    ``summary.csv`` has a row per point x model (the report needs one point's
+    directory: ``points/pNN/`` holds its summary, the top directory the tidy rows).
 
     Raises
     ------
@@ -152,7 +156,8 @@ def read_results(results_dir: str | Path) -> ResultsDirectory:
         message names it).
     ValueError
         Where a file is malformed, or ``summary.csv`` has several rows for a model (an
-        overview of sweep points: report one point's directory instead).
+        overview of sweep points: report one point's directory instead) and ``sweeps``
+        is False.
     """
     path = Path(results_dir)
     if not path.is_dir():
@@ -183,7 +188,7 @@ def read_results(results_dir: str | Path) -> ResultsDirectory:
         raise ValueError(f"{path / 'summary.csv'} lacks the columns {', '.join(absent)}")
     labels = [s["model"] for s in summary]
     repeated = sorted({m for m in labels if labels.count(m) > 1})
-    if repeated:
+    if repeated and not sweeps:
         raise ValueError(
             f"{path / 'summary.csv'} has several rows for {', '.join(repeated)}: the "
             "overview of a sweep; make the report of one point's directory"

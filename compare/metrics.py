@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import resource
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "corruption_metric",
     "evaluate",
     "macro_f1",
+    "maxrss_mb",
     "parse_corruption_metric",
     "peak_rss_mb",
 ]
@@ -133,13 +135,17 @@ def _cpu_seconds() -> float:
 def peak_rss_mb() -> float:
     """Peak resident memory so far of this process, or of its largest child if larger, MB.
 
-    ``ru_maxrss`` (kB on Linux) is a high-water mark over the process's life, so it is
-    an upper bound for the peak of any one step; the children's value is that of the
-    largest finished child (a standalone simulation binary).
+    ``ru_maxrss`` is a high-water mark over the process's life, so it is an upper bound
+    for the peak of any one step; the children's value is that of the largest finished
+    child (a standalone simulation binary).
     """
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, child) / 1024
+    return max(maxrss_mb(resource.RUSAGE_SELF), maxrss_mb(resource.RUSAGE_CHILDREN))
+
+
+def maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """``resource.getrusage(who).ru_maxrss`` in MB (it is in kB on Linux, bytes on macOS)."""
+    bytes_per_unit = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(who).ru_maxrss * bytes_per_unit / 2**20
 
 
 def _timed(fn, *args):

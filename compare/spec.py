@@ -540,6 +540,33 @@ class Spec:
         return points
 
     @classmethod
+    def from_dict(cls, data: Mapping, *, source_text: str | None = None) -> Spec:
+        """The spec that :meth:`to_dict` described (a results directory's ``spec.json``).
+
+        ``source_text`` is the file as written (``spec.toml``), where there is one.
+        ``Spec.from_dict(spec.to_dict()) == spec``; the ``[quick]`` table and the
+        ``--set`` flags are already applied in ``data``, so they are not applied again.
+
+        Raises
+        ------
+        SpecError
+            If ``data`` is not a valid resolved spec (the message names the key).
+        """
+        recorded = ("source", "overrides", "quick")  # how it was made, not what it is
+        raw = {k: copy.deepcopy(v) for k, v in data.items() if k not in recorded}
+        if isinstance(raw.get("task"), dict):
+            raw["task"] = {k: v for k, v in raw["task"].items() if v is not None}
+        label = f"resolved spec {data.get('name', '')!r}"
+        return _resolve(
+            raw,
+            _Where(label, None),
+            data.get("source"),
+            tuple(data.get("overrides", ())),
+            source_text,
+            quick=bool(data.get("quick", False)),
+        )
+
+    @classmethod
     def from_config(cls, config: ExperimentConfig) -> Spec:
         """The spec of an :class:`~compare.experiment.ExperimentConfig` (no sweeps)."""
         raw = {

@@ -24,6 +24,7 @@ size into ``OUT/run/`` and analyses that (:func:`analysis_parser`,
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,8 @@ __all__ = [
     "study_output",
     "study_parser",
 ]
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 """The project directory (experiments/, results/)."""
@@ -103,7 +106,7 @@ def run_study(
             fresh=args.fresh,
         )
     except RunInterrupted as err:  # Ctrl-C: say how to resume, as `spikearena run` does
-        print(f"{Path(sys.argv[0]).name}: {err}", file=sys.stderr)
+        logger.warning("%s: %s", Path(sys.argv[0]).name, err)
         raise SystemExit(130) from None
     print_run(result)
     return result

@@ -12,8 +12,11 @@ Candidates (``CANDIDATES``): the preset as it was (20 epochs, dropout 0.5), twic
 epochs, half the dropout, both, and the clean-image network for reference. Each
 (candidate, seed) is one run of ``python experiments/tune_cnn_augmentation.py
 --candidate NAME --seed S --out FILE.json``; without ``--candidate`` it runs them all,
-``--workers`` at a time, and prints and writes the table (``--out``, CSV). A GPU makes
-it minutes (``--device cuda``); on one CPU core each run takes hours.
+``--workers`` at a time, and prints and writes the table (``--out``, CSV; default
+``results/tune_cnn_augmentation/tune_cnn_augmentation.csv``). A GPU makes it minutes
+(``--device cuda``); on one CPU core each run takes hours. ``--quick`` is a smoke-size
+run (a minute or two on a CPU): every candidate on 500 training images (validated on
+50 of them) for 1/20 of its epochs, seed 0, into ``results/tune_cnn_augmentation-quick/``.
 """
 
 from __future__ import annotations
@@ -41,19 +44,25 @@ CANDIDATES = {
 }
 VALIDATION_FRACTION = 0.1
 SEEDS = (0, 1, 2)
+QUICK = {"n_train": 500, "epoch_divisor": 20, "seeds": [0]}
+"""--quick: a stratified subset of the training images, each candidate's epochs / 20."""
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_one(name: str, seed: int, device: str) -> dict:
+def run_one(name: str, seed: int, device: str, quick: bool = False) -> dict:
     """Train one candidate on 90 % of the training set; its accuracy on the other 10 %."""
     options = dict(CANDIDATES[name])
-    augment = options.pop("augment")
     task = load_task("fashion-mnist")
+    if quick:
+        task = task.subset(QUICK["n_train"], random_state=0)
+        options["epochs"] = max(1, options["epochs"] // QUICK["epoch_divisor"])
     model = CNNClassifier.fashion_mnist(
-        augment=augment,
+        augment=options["augment"],
         validation_fraction=VALIDATION_FRACTION,
         random_state=seed,
         device=device,
-        **options,
+        epochs=options["epochs"],
+        dropout=options["dropout"],
     )
     start = time.perf_counter()
     model.fit(task.X_train, task.y_train)
@@ -61,7 +70,8 @@ def run_one(name: str, seed: int, device: str) -> dict:
     return {
         "candidate": name,
         "seed": seed,
-        **CANDIDATES[name],
+        **options,
+        "n_train": task.n_train,
         "val_accuracy_last": history.val_accuracy[-1],
         "val_accuracy_best": max(history.val_accuracy),
         "train_accuracy_last": history.train_accuracy[-1],
@@ -70,20 +80,43 @@ def run_one(name: str, seed: int, device: str) -> dict:
     }
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidate", choices=list(CANDIDATES))
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--candidate", choices=list(CANDIDATES), help="run this one alone")
+    parser.add_argument("--seed", type=int, default=0, help="its seed (with --candidate)")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--workers", type=int, default=1, help="candidates trained at once")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke-size run (a minute or two on a CPU)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the table (CSV; default results/tune_cnn_augmentation[-quick]/"
+        "tune_cnn_augmentation.csv), or with --candidate its result (JSON)",
+    )
     args = parser.parse_args(argv)
+    if args.candidate is not None and args.out is None:
+        parser.error("--candidate needs --out FILE.json")
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    if args.quick and args.seeds == parser.get_default("seeds"):
+        args.seeds = QUICK["seeds"]
+    if args.out is None:
+        name = "tune_cnn_augmentation" + ("-quick" if args.quick else "")
+        args.out = ROOT / "results" / name / "tune_cnn_augmentation.csv"
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     torch.set_num_threads(1)
     if args.candidate is not None:
-        result = run_one(args.candidate, args.seed, args.device)
+        result = run_one(args.candidate, args.seed, args.device, args.quick)
         args.out.write_text(json.dumps(result))
         return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     work = [(name, seed) for name in CANDIDATES for seed in args.seeds]
     parts = args.out.with_suffix(".parts")
     parts.mkdir(parents=True, exist_ok=True)
@@ -94,6 +127,7 @@ def main(argv=None) -> int:
             part = parts / f"{name}-{seed}.json"
             command = [sys.executable, __file__, "--candidate", name, "--seed", str(seed)]
             command += ["--device", args.device, "--out", str(part)]
+            command += ["--quick"] if args.quick else []
             running.append((subprocess.Popen(command), part))
         time.sleep(1)
         for process, part in list(running):
@@ -110,10 +144,12 @@ def main(argv=None) -> int:
     for name in CANDIDATES:
         last = [r["val_accuracy_last"] for r in rows if r["candidate"] == name]
         train = [r["train_accuracy_last"] for r in rows if r["candidate"] == name]
+        spread = f" ± {100 * np.std(last, ddof=1):.2f}" if len(last) > 1 else ""
         print(
-            f"{name:28s} validation {100 * np.mean(last):.2f} % ± {100 * np.std(last, ddof=1):.2f}"
+            f"{name:28s} validation {100 * np.mean(last):.2f} %{spread}"
             f"  (training {100 * np.mean(train):.2f} %)"
         )
+    print(f"table: {args.out}")
     return 0
 
 

@@ -31,6 +31,7 @@ import functools
 import hashlib
 import itertools
 import json
+import logging
 import os
 import re
 import shutil
@@ -58,6 +59,8 @@ __all__ = [
     "resolve_backend",
     "standalone_build",
 ]
+
+logger = logging.getLogger(__name__)
 
 CACHE_ENV = "SPIKEARENA_BUILD_DIR"
 """Environment variable overriding where compiled Brian2 builds are cached."""
@@ -261,7 +264,12 @@ def standalone_build(key: str, build: Callable[[CPPStandaloneDevice], object]) -
     template = root / "template"
     shutil.rmtree(private, ignore_errors=True)
     if template.is_dir():
+        logger.debug("reusing the compiled Brian2 network %s from %s", key, template)
         shutil.copytree(template, private, symlinks=True)  # copy2 keeps mtimes: no rebuild
+    else:
+        logger.info(
+            "compiling the Brian2 network %s (first use of this layout; cached in %s)", key, root
+        )
     _PRIVATE_DIRS.add(private)
 
     device = _Device()

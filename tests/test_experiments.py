@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,3 +129,23 @@ def test_neuron_equivalence_quick_writes_the_agreement_of_both_arms(tmp_path):
         assert float(row["max_abs_v_difference_v"]) <= 1e-9
     assert (tmp_path / "figures" / "traces.png").stat().st_size > 0
     assert json.loads((tmp_path / "config.json").read_text())["duration_ms"] == 100.0
+
+
+def test_tune_cnn_augmentation_quick_scores_every_candidate_on_a_validation_split(tmp_path):
+    from compare.tasks import load_task
+
+    try:
+        load_task("fashion-mnist")
+    except FileNotFoundError as err:
+        pytest.skip(f"needs Fashion-MNIST: {err}")
+    study = _script("tune_cnn_augmentation")
+    out = tmp_path / "tune.csv"
+    assert study["main"](["--quick", "--out", str(out)]) == 0  # about 40 s: 5 processes
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["candidate"] for r in rows] == list(study["CANDIDATES"])
+    for row in rows:
+        nominal = study["CANDIDATES"][row["candidate"]]
+        assert row["seed"] == "0" and row["n_train"] == "500"
+        assert int(row["epochs"]) == nominal["epochs"] // 20  # 1 or 2
+        assert 0.0 <= float(row["val_accuracy_last"]) <= 1.0

@@ -105,3 +105,23 @@ def test_cpu_time_and_peak_memory_include_child_processes():
     peak, unit = result.metrics["peak_rss"]
     assert unit == "MB" and peak >= 1500
     assert result.metrics["predict_cpu_time"][0] >= 0
+
+
+@pytest.mark.parametrize(
+    ("platform", "maxrss", "expected_mb"),
+    [
+        ("linux", 3 * 1024, 3.0),  # Linux: ru_maxrss in kB
+        ("darwin", 3 * 2**20, 3.0),  # macOS: in bytes
+    ],
+)
+def test_peak_rss_reads_ru_maxrss_in_the_platforms_unit(monkeypatch, platform, maxrss, expected_mb):
+    import resource
+    import sys
+    from types import SimpleNamespace
+
+    from compare.metrics import peak_rss_mb
+
+    sizes = {resource.RUSAGE_SELF: maxrss, resource.RUSAGE_CHILDREN: maxrss // 3}
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(resource, "getrusage", lambda who: SimpleNamespace(ru_maxrss=sizes[who]))
+    assert peak_rss_mb() == expected_mb  # the larger of self and children, exact in binary

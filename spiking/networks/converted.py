@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -728,7 +729,9 @@ def _check_positive_int(name: str, value) -> int:
 def _progress(total, enabled):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled, desc="IF network", unit="ex", leave=False)
+    quiet = logging.getLogger("spiking").level > logging.INFO  # e.g. spikearena -q
+    disable = not enabled or quiet
+    return tqdm(total=total, disable=disable, desc="IF network", unit="ex", leave=False)
 
 
 def _source_hash() -> str:

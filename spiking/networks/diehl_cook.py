@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 import sys
 import time
@@ -1433,7 +1434,8 @@ def decision_time(times, neurons, assignments, n_classes, label) -> float:
 def _progress(total, enabled, desc):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="ex", leave=False)
+    quiet = logging.getLogger("spiking").level > logging.INFO  # e.g. spikearena -q
+    return tqdm(total=total, disable=not enabled or quiet, desc=desc, unit="ex", leave=False)
 
 
 _CODE_VERSION = _source_hash()  # last: the sources as imported (see _code_version)
