@@ -380,12 +380,15 @@ def _warn_if_not_searched(dataset: DataSet, target: Path) -> None:
     searched = {p.resolve() for p in catalog.search_path(dataset.name)}
     if target.resolve() in searched:
         return
-    # SPIKEARENA_DATA=DIR makes every IDX loader search DIR itself: name it for one set
-    if target.name == dataset.name:
-        how = f"set {catalog.DATA_ENV_VAR}={target.parent}"
-    else:
-        how = f"or fetch --to ROOT/{dataset.name} and set {catalog.DATA_ENV_VAR}=ROOT"
-    logger.warning("the loaders do not look in %s: pass data_dir=%s, %s", target, target, how)
+    # a parent named for the set is the tidier root (it can hold the other sets too)
+    root = target.parent if target.name == dataset.name else target
+    logger.warning(
+        "the loaders do not look in %s yet: set %s=%s, or pass data_dir=%s",
+        target,
+        catalog.DATA_ENV_VAR,
+        root,
+        target,
+    )
 
 
 # --------------------------------------------------------------------------- list
