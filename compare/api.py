@@ -35,6 +35,8 @@ __all__ = [
     "find_spec",
     "known_experiments",
     "known_specs",
+    "project_dirs",
+    "project_files",
     "read_results",
     "run",
 ]
@@ -59,24 +61,26 @@ def experiment_dirs() -> list[Path]:
     return project_dirs("experiments")
 
 
+def project_files(folder: str, pattern: str) -> dict[str, Path]:
+    """File name -> path of the files matching ``pattern`` in :func:`project_dirs`
+    ``(folder)``, sorted by name; ./FOLDER wins over the source tree's."""
+    found = {}
+    for d in reversed(project_dirs(folder)):
+        for path in d.glob(pattern):
+            found[path.name] = path
+    return dict(sorted(found.items()))
+
+
 def known_experiments() -> dict[str, Path]:
     """Experiment script name (``quickstart``) -> path; ./experiments wins over the source's."""
-    found = {}
-    for d in reversed(experiment_dirs()):
-        for path in sorted(d.glob("*.py")):
-            if not path.name.startswith("_"):
-                found[path.stem] = path
-    return dict(sorted(found.items()))
+    scripts = project_files("experiments", "*.py")
+    return {p.stem: p for name, p in scripts.items() if not name.startswith("_")}
 
 
 def known_specs() -> dict[str, Path]:
-    """Spec file name (``tiny_digits.toml``) -> path, from the ``specs/`` of
-    :func:`experiment_dirs`."""
-    found = {}
-    for d in reversed(experiment_dirs()):
-        for path in sorted((d / "specs").glob("*.toml")):
-            found[path.name] = path
-    return dict(sorted(found.items()))
+    """Spec file name (``tiny_digits.toml``) -> path, from ``experiments/specs/``
+    (./experiments/specs wins over the source tree's)."""
+    return project_files("experiments/specs", "*.toml")
 
 
 def find_spec(name: str | os.PathLike) -> Path:

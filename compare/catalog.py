@@ -342,7 +342,7 @@ def identify(dataset: DataSet, paths: list[Path]) -> str:
     file's ``known_digests``); otherwise the digest of the files' bytes concatenated
     as stored, which is what identifies anybody's own files.
     """
-    if all(_recognised(f, Path(p)) for f, p in zip(dataset.files, paths, strict=True)):
+    if all(recognise(f, p) for f, p in zip(dataset.files, paths, strict=True)):
         return dataset.sha256
     digest = hashlib.sha256()
     for path in paths:
@@ -350,10 +350,6 @@ def identify(dataset: DataSet, paths: list[Path]) -> str:
             while block := fh.read(1 << 20):
                 digest.update(block)
     return digest.hexdigest()
-
-
-def _recognised(file: DataFile, path: Path) -> bool:
-    return recognise(file, path) is not None
 
 
 def recognise(file: DataFile, path: str | os.PathLike) -> str | None:

@@ -40,7 +40,13 @@ import sys
 import tomllib
 from pathlib import Path
 
-from compare.api import experiment_dirs, known_experiments, known_specs, project_dirs
+from compare.api import (
+    experiment_dirs,
+    known_experiments,
+    known_specs,
+    project_dirs,
+    project_files,
+)
 from compare.api import find_spec as _find_spec_file
 from compare.logs import configured
 
@@ -136,11 +142,8 @@ def benchmark_dirs() -> list[Path]:
 
 def _benchmarks() -> dict[str, Path]:
     """Short name (``spiking`` for bench_spiking.py) -> path of each benchmark script."""
-    found = {}
-    for d in reversed(benchmark_dirs()):
-        for path in sorted(d.glob("bench_*.py")):
-            found[path.stem.removeprefix("bench_")] = path
-    return dict(sorted(found.items()))
+    scripts = project_files("benchmarks", "bench_*.py")
+    return {p.stem.removeprefix("bench_"): p for p in scripts.values()}
 
 
 def find_benchmark(name: str) -> Path:
