@@ -48,8 +48,8 @@ def train_reference_loop(X: np.ndarray, n_exc: int, *, seed: int = 0) -> dict:
     n_input = X.shape[1]
 
     inputs = PoissonGroup(n_input, rates=np.zeros(n_input) * Hz)
-    exc = NeuronGroup(n_exc, **conductance_lif(p.excitatory, p.threshold, learning=True))
-    inh = NeuronGroup(n_exc, **conductance_lif(p.inhibitory))
+    exc = NeuronGroup(n_exc, **conductance_lif(p.excitatory, p.threshold, learning=True, dt=p.dt))
+    inh = NeuronGroup(n_exc, **conductance_lif(p.inhibitory, dt=p.dt))
     exc.v = p.excitatory.v_rest + p.initial_v_offset
     inh.v = p.inhibitory.v_rest + p.initial_v_offset
     exc.theta = p.threshold.theta_init

@@ -25,14 +25,18 @@ with an injected current ``I`` (amp, a parameter of each neuron) and a synaptic 
 
 with dimensionless conductances (in units of the leak conductance) so that a synaptic
 weight ``w`` adds ``w`` to ``g_e`` on a spike, as in Diehl & Cook (2015). Both fire when
-``v > v_thresh``, are reset to ``v_reset`` and clamped there for ``refractory``; either
-can carry the adaptive threshold of :class:`AdaptiveThreshold`.
+``v > v_thresh`` and are reset to ``v_reset``; either can carry the adaptive threshold
+of :class:`AdaptiveThreshold`. The current-based cell's membrane is clamped at
+``v_reset`` for ``refractory``; the conductance-based cell says how in
+``refractory_form`` and how it is integrated in ``integrator`` (see
+:data:`INTEGRATORS`: the Diehl & Cook cells follow what the authors' Brian 1 code
+computed, as far as it is stable).
 
 Example
 -------
 >>> from brian2 import NeuronGroup, ms
 >>> cell = DiehlCookInhibitory()
->>> group = NeuronGroup(10, **conductance_lif(cell), dt=0.5 * ms)
+>>> group = NeuronGroup(10, **conductance_lif(cell, dt=0.5 * ms), dt=0.5 * ms)
 >>> group.v = cell.v_rest
 >>> print(group.v[0])
 -60. mV
@@ -40,13 +44,16 @@ Example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from brian2 import Mohm, Quantity, ms, mV
+from brian2 import Mohm, Quantity, ms, mV, second
 
 from spiking.params import default
 
 __all__ = [
+    "INTEGRATORS",
+    "REFRACTORY_FORMS",
     "CurrentLIFParams",
     "ConductanceLIFParams",
     "AdaptiveThreshold",
@@ -55,7 +62,38 @@ __all__ = [
     "current_lif",
     "conductance_lif",
     "neuron_group_kwargs",
+    "decay_time_constant",
 ]
+
+INTEGRATORS = {
+    "euler": (
+        "forward Euler for every variable: what the authors' Brian 1 code computed "
+        "(Brian 1 picks Euler for equations that are not linear, such as v's with its "
+        "g*v terms, unless told implicit=True). Unstable where dt (1 + g_e + g_i) / "
+        "tau_m > 2: about 24 inhibitory spikes in one 0.5 ms step of a Diehl & Cook "
+        "network (g_i = 17 each, tau_m = 100 ms)"
+    ),
+    "stable-euler": (
+        "the conductances decay exactly as forward Euler decays them (a factor "
+        "1 - dt/tau per step, so each input spike delivers the authors' charge), the "
+        "membrane is integrated by exponential Euler (stable at any conductance); "
+        "the same as 'euler' to first order in dt (1 + g_e + g_i) / tau_m"
+    ),
+    "exponential-euler": (
+        "Brian2's exponential Euler for every variable (the conductances decay exactly, "
+        "exp(-dt/tau) per step): at dt = 0.5 ms, tau_ge = 1 ms it delivers 1.27x the "
+        "excitatory and 1.13x the inhibitory charge per spike of 'euler'"
+    ),
+}
+"""How a conductance-based cell is integrated: name -> what it computes."""
+
+REFRACTORY_FORMS = {
+    "clamp": "the membrane is held at v_reset for the refractory period (Brian2's "
+    "``(unless refractory)``; Brian 1's Refractoriness, which a scalar reset selects)",
+    "block": "spikes are blocked for the refractory period while the membrane keeps "
+    "integrating (what Brian 1 does with a reset given as a code string)",
+}
+"""How a conductance-based cell is refractory: name -> what it does."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +160,21 @@ class ConductanceLIFParams:
     """Decay time constant of the excitatory conductance."""
     tau_gi: Quantity = default(2 * ms)
     """Decay time constant of the inhibitory conductance."""
+    integrator: str = "stable-euler"
+    """A name in :data:`INTEGRATORS`. The authors' code computed ``"euler"``; the
+    default is the closest integrator that stays stable (see INTEGRATORS)."""
+    refractory_form: str = "clamp"
+    """A name in :data:`REFRACTORY_FORMS`; the authors' inhibitory cell is clamped."""
+
+    def __post_init__(self):
+        for name, allowed in (
+            ("integrator", INTEGRATORS),
+            ("refractory_form", REFRACTORY_FORMS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"{name} must be one of {sorted(allowed)}, got {getattr(self, name)!r}"
+                )
 
 
 @dataclass(frozen=True)
@@ -147,9 +200,13 @@ class AdaptiveThreshold:
 class DiehlCookExcitatory(ConductanceLIFParams):
     """The Diehl & Cook (2015) excitatory cell (membrane part; see AdaptiveThreshold).
 
-    The authors' Brian 1 code also gated spiking on a ``timer`` variable that advanced
-    at 100 ms per ms, which made its 5 ms condition almost void; here the refractory
-    period is the paper's 5 ms, applied as Brian2's clamp of ``v``.
+    Refractory as in the authors' Brian 1 code: its reset is a code string
+    (``v = v_reset_e; theta += theta_plus_e; timer = 0*ms``), for which Brian 1's
+    NeuronGroup has no clamping reset and only blocks spikes for ``refractory`` (5 ms)
+    while ``v`` keeps integrating (``refractory_form="block"``). The code's threshold
+    also asks ``timer > refrac_e``, but ``timer`` advances 100 ms per ms and so passes
+    5 ms one step after the reset: that condition never blocks a spike that the 5 ms
+    refractory period would allow, and is left out.
     """
 
     tau_mem: Quantity = default(100 * ms)
@@ -161,11 +218,16 @@ class DiehlCookExcitatory(ConductanceLIFParams):
     e_inh: Quantity = default(-100 * mV)
     tau_ge: Quantity = default(1 * ms)
     tau_gi: Quantity = default(2 * ms)
+    refractory_form: str = "block"
 
 
 @dataclass(frozen=True)
 class DiehlCookInhibitory(ConductanceLIFParams):
-    """The Diehl & Cook (2015) inhibitory cell (the defaults of ConductanceLIFParams)."""
+    """The Diehl & Cook (2015) inhibitory cell (the defaults of ConductanceLIFParams).
+
+    Its reset in the authors' code is a number (``v_reset_i``), for which Brian 1 uses
+    a Refractoriness reset that holds ``v`` there for 2 ms: ``refractory_form="clamp"``.
+    """
 
 
 def _with_adaptation(kwargs: dict, adaptation: AdaptiveThreshold | None, learning: bool) -> dict:
@@ -272,32 +334,45 @@ def conductance_lif(
     adaptation: AdaptiveThreshold | None = None,
     *,
     learning: bool = True,
+    dt: Quantity | None = None,
 ) -> dict:
     """Keyword arguments of a Brian2 NeuronGroup for a conductance-based LIF neuron.
 
     Parameters
     ----------
     params
-        Membrane and synapse constants.
+        Membrane and synapse constants, the integrator and the refractory form.
     adaptation
         If given, add the adaptive threshold ``theta`` (volt). With ``learning=False``
         theta is a constant (frozen), as in Diehl & Cook's test mode.
     learning
         Whether theta grows with spikes and decays (only used with ``adaptation``).
+    dt
+        The group's time step; needed by ``integrator="stable-euler"``, whose
+        conductances decay by ``1 - dt/tau`` per step under exponential Euler.
 
     Returns
     -------
     dict
         ``model``, ``threshold``, ``reset``, ``refractory``, ``method`` and
         ``namespace`` for :class:`brian2.NeuronGroup`. The namespace holds every
-        constant, so the group does not depend on the caller's variables. Integration
-        is exponential Euler: forward Euler is unstable for the strong inhibitory
-        conductances of large Diehl & Cook networks (g_i dt / tau_m > 2).
+        constant, so the group does not depend on the caller's variables. The
+        conductances decay with the time constants ``tau_ge_step`` and
+        ``tau_gi_step``, which equal ``tau_ge`` and ``tau_gi`` except under
+        ``"stable-euler"`` (see :func:`decay_time_constant`).
+
+    Raises
+    ------
+    ValueError
+        If ``"stable-euler"`` is asked for without ``dt``, or ``dt`` is not shorter
+        than a conductance's time constant (Euler's decay factor would be <= 0).
     """
-    model = """
-    dv/dt = ((v_rest - v) + ge*(e_exc - v) + gi*(e_inh - v)) / tau_mem : volt (unless refractory)
-    dge/dt = -ge / tau_ge : 1
-    dgi/dt = -gi / tau_gi : 1
+    method, conductance_decay = _INTEGRATION[params.integrator]
+    unless = " (unless refractory)" if params.refractory_form == "clamp" else ""
+    model = f"""
+    dv/dt = ((v_rest - v) + ge*(e_exc - v) + gi*(e_inh - v)) / tau_mem : volt{unless}
+    dge/dt = -ge / tau_ge_step : 1
+    dgi/dt = -gi / tau_gi_step : 1
     """
     namespace = {
         "tau_mem": params.tau_mem,
@@ -306,18 +381,74 @@ def conductance_lif(
         "v_thresh": params.v_thresh,
         "e_exc": params.e_exc,
         "e_inh": params.e_inh,
-        "tau_ge": params.tau_ge,
-        "tau_gi": params.tau_gi,
+        "tau_ge_step": decay_time_constant(params.tau_ge, dt, method, conductance_decay),
+        "tau_gi_step": decay_time_constant(params.tau_gi, dt, method, conductance_decay),
     }
     kwargs = {
         "model": model,
         "threshold": "v > v_thresh",
         "reset": "v = v_reset",
         "refractory": params.refractory,
-        "method": "exponential_euler",
+        "method": method,
         "namespace": namespace,
     }
     return _with_adaptation(kwargs, adaptation, learning)
+
+
+_INTEGRATION = {
+    "euler": ("euler", "euler"),
+    "stable-euler": ("exponential_euler", "euler"),
+    "exponential-euler": ("exponential_euler", "exact"),
+}
+"""Integrator name -> (Brian2 method, how the conductances decay per step)."""
+
+_NATIVE_DECAY = {"euler": "euler", "exponential_euler": "exact"}
+"""The decay per step a Brian2 method gives ``dx/dt = -x / tau`` by itself."""
+
+
+def decay_time_constant(
+    tau: Quantity, dt: Quantity | None, method: str, decay: str = "exact"
+) -> Quantity:
+    """The time constant to write in ``dx/dt = -x / tau_step`` so that Brian2's
+    ``method`` multiplies ``x`` by the factor ``decay`` asks for in each step of ``dt``.
+
+    ``decay="exact"`` is ``exp(-dt/tau)``, the true solution; ``decay="euler"`` is
+    forward Euler's ``1 - dt/tau``. Where ``method`` gives that factor by itself
+    (``"exponential_euler"`` and exact, ``"euler"`` and Euler) ``tau`` is returned
+    unchanged and ``dt`` is not needed; otherwise ``tau_step`` solves
+    ``exp(-dt/tau_step) = factor`` (exponential Euler) or
+    ``1 - dt/tau_step = factor`` (Euler), exact up to float rounding.
+
+    >>> print(decay_time_constant(1 * ms, 0.5 * ms, "exponential_euler", "euler"))
+    0.72134752 ms
+    >>> print(decay_time_constant(20 * ms, 0.5 * ms, "euler", "exact"))
+    20.25104166 ms
+    """
+    if decay not in ("exact", "euler"):
+        raise ValueError(f"decay must be 'exact' or 'euler', got {decay!r}")
+    if method not in _NATIVE_DECAY:
+        raise ValueError(f"method must be one of {sorted(_NATIVE_DECAY)}, got {method!r}")
+    if _NATIVE_DECAY[method] == decay:
+        return tau
+    if dt is None:
+        raise ValueError(
+            f"the {decay!r} decay under Brian2's {method!r} needs the time step: pass dt "
+            "(integrator 'stable-euler' does; the network passes its own dt)"
+        )
+    ratio = float(dt / tau)
+    if decay == "exact":
+        factor = math.exp(-ratio)
+    else:
+        factor = 1.0 - ratio
+        if factor <= 0:
+            raise ValueError(
+                f"Euler's decay factor 1 - dt/tau = {factor:g} is not positive "
+                f"(dt = {dt}, tau = {tau}): use a dt shorter than tau"
+            )
+    dt_s = float(dt / second)
+    if method == "euler":
+        return dt_s / (1.0 - factor) * second
+    return -dt_s / math.log(factor) * second
 
 
 def neuron_group_kwargs(
@@ -325,6 +456,7 @@ def neuron_group_kwargs(
     adaptation: AdaptiveThreshold | None = None,
     *,
     learning: bool = True,
+    dt: Quantity | None = None,
 ) -> dict:
     """Keyword arguments of a Brian2 NeuronGroup for any neuron parameter set here.
 
@@ -336,8 +468,9 @@ def neuron_group_kwargs(
     ----------
     params
         A neuron parameter dataclass from this module.
-    adaptation, learning
-        The adaptive threshold and whether it learns, as in :func:`conductance_lif`.
+    adaptation, learning, dt
+        The adaptive threshold, whether it learns, and the time step (needed by
+        ``integrator="stable-euler"``), as in :func:`conductance_lif`.
 
     Returns
     -------
@@ -346,7 +479,7 @@ def neuron_group_kwargs(
 
     Examples
     --------
-    >>> kwargs = neuron_group_kwargs(DiehlCookExcitatory(), AdaptiveThreshold())
+    >>> kwargs = neuron_group_kwargs(DiehlCookExcitatory(), AdaptiveThreshold(), dt=0.5 * ms)
     >>> kwargs["threshold"]
     'v > v_thresh + theta - theta_offset'
     >>> neuron_group_kwargs(CurrentLIFParams())["method"]
@@ -355,7 +488,7 @@ def neuron_group_kwargs(
     if isinstance(params, CurrentLIFParams):
         return current_lif(params, adaptation, learning=learning)
     if isinstance(params, ConductanceLIFParams):
-        return conductance_lif(params, adaptation, learning=learning)
+        return conductance_lif(params, adaptation, learning=learning, dt=dt)
     raise TypeError(
         "expected CurrentLIFParams or ConductanceLIFParams (or a subclass), "
         f"got {type(params).__name__}"

@@ -39,7 +39,7 @@ DT = 0.05 * ms
 
 def _exc_group(n=1, **params):
     cell = DiehlCookExcitatory(**params)
-    group = NeuronGroup(n, **conductance_lif(cell), dt=DT)
+    group = NeuronGroup(n, **conductance_lif(cell, dt=DT), dt=DT)
     return cell, group
 
 
@@ -60,7 +60,7 @@ def test_membrane_relaxes_to_rest_exponentially():
 def test_constant_conductance_gives_closed_form_steady_state():
     """With fixed g_e: V_inf = (v_rest + g_e E_exc) / (1 + g_e), tau = tau_m / (1 + g_e)."""
     cell = DiehlCookExcitatory(tau_ge=1e9 * second, v_thresh=100 * mV)  # ge ~constant, no spikes
-    group = NeuronGroup(1, **conductance_lif(cell), dt=DT)
+    group = NeuronGroup(1, **conductance_lif(cell, dt=DT), dt=DT)
     g = 0.15
     group.v, group.ge = cell.v_rest, g
     mon = StateMonitor(group, "v", record=0, dt=1 * ms)
@@ -75,7 +75,7 @@ def test_adaptive_threshold_grows_per_spike_only_when_learning():
     for learning, expected_growth in ((True, 0.05 * mV), (False, 0 * mV)):
         params = DiehlCookExcitatory()
         adapt = AdaptiveThreshold()
-        group = NeuronGroup(1, **conductance_lif(params, adapt, learning=learning), dt=DT)
+        group = NeuronGroup(1, **conductance_lif(params, adapt, learning=learning, dt=DT), dt=DT)
         group.theta = adapt.theta_init
         group.v = 0 * mV  # far above threshold: spikes at the first step
         Network(group).run(DT)
@@ -538,8 +538,9 @@ def test_partial_fit_in_class_groups_remembers_the_earlier_classes_responses():
     assert np.array_equal(model.label_responses_[:2], responses[:2])
     assert not np.isnan(model.label_responses_[2]).any()
     assert 2 in model.assignments_
-    # responses are per spike of their labelling: comparable across labellings
-    assert 0 < np.nanmax(model.label_responses_) <= 1
+    # responses are per spike of their labelling (a neuron's class mean over the mean
+    # spikes per example of the whole layer): of order 1 whatever the spike rate
+    assert 0 < np.nanmax(model.label_responses_) < 3
     with pytest.raises(ValueError, match=r"differ from the fitted classes_"):
         model.partial_fit(X[:4], y[:4], classes=(0, 1))
 

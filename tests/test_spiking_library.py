@@ -182,8 +182,9 @@ def test_neuron_group_kwargs_dispatches_and_params_carry_units():
     cell = CurrentLIFParams()
     assert neuron_group_kwargs(cell) == current_lif(cell)
     exc, adapt = DiehlCookExcitatory(), AdaptiveThreshold()
-    assert neuron_group_kwargs(exc, adapt, learning=False) == conductance_lif(
-        exc, adapt, learning=False
+    dt = 0.5 * ms
+    assert neuron_group_kwargs(exc, adapt, learning=False, dt=dt) == conductance_lif(
+        exc, adapt, learning=False, dt=dt
     )
     with pytest.raises(TypeError, match="CurrentLIFParams or ConductanceLIFParams"):
         neuron_group_kwargs(PairSTDP())

@@ -279,6 +279,20 @@ def test_diehl_cook_sizes_quick_writes_accuracy_and_receptive_fields(tmp_path):
     assert (figures / "accuracy_vs_size.png").stat().st_size > 0
 
 
+@pytest.mark.slow  # compiles N = 100 builds of two dynamics and N = 100 of the authors'
+def test_dynamics_ablation_quick_writes_the_table_and_the_authors_runs(tmp_path):
+    assert _main("dynamics_ablation")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    table = {r["dynamics"]: r for r in _csv(tmp_path / "study" / "dynamics_ablation.csv")}
+    assert set(table) == {"default", "legacy"}
+    assert float(table["default"]["difference"]) == 0
+    assert 0 <= float(table["legacy"]["accuracy"]) <= 1
+    authors = _csv(tmp_path / "study" / "authors_euler.csv")
+    assert [r["dynamics"] for r in authors] == ["authors", "authors", "default"]
+    # Forward Euler runs away on Fashion-MNIST (the guard stops it), not on MNIST digits.
+    assert authors[0]["ran_away_at_example"] != "" and authors[1]["ran_away_at_example"] == ""
+    assert "ran away at example" in (tmp_path / "study" / "dynamics_ablation.md").read_text()
+
+
 @pytest.mark.slow
 def test_learning_rules_quick_writes_accuracies_and_paired_tests(tmp_path):
     assert _main("learning_rules")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0

@@ -13,9 +13,20 @@ most on average.
 
 Protocol of one presentation: 350 ms of Poisson input with rate
 ``x * 255/8 Hz * intensity`` (intensity starts at 2), then 150 ms of rest. If the
-excitatory layer fired fewer than 5 spikes during the input, the same example is shown
-again with intensity + 1. Before every presentation each excitatory neuron's incoming
-weights are rescaled to sum to 78 (training only).
+excitatory layer fired fewer than 5 spikes during the input (and the rest before it, as
+the authors count), the same example is shown again with intensity + 1. Before every
+presentation each excitatory neuron's incoming weights are rescaled to sum to 78
+(training only).
+
+Dynamics: the default is what the authors' code computed, with one exception. Brian 1
+integrated both cell types with forward Euler (the equations are not linear, and the
+code does not ask for ``implicit=True``), which oscillates once about 24 inhibitory
+spikes fall in one 0.5 ms step: stable on MNIST digits, on Fashion-MNIST it locks the
+network into firing every 5 ms within the first images. The default integrator,
+``"stable-euler"``, keeps the authors' conductance decay (so each spike delivers their
+charge) and integrates ``v`` by exponential Euler. :data:`DYNAMICS` names the authors'
+exact dynamics (``"authors"``), the earlier model of this project (``"legacy"``) and
+the variants between; docs/FINDINGS.md compares them.
 
 Everything per presentation (the repeat rule, the input switch, the normalisation)
 happens *inside* the simulation: a one-neuron controller group with a
@@ -27,12 +38,15 @@ network shape, :mod:`spiking.backend`), fed CHUNK_ROWS examples per run through
 runs the same network, with the same random numbers, 10-20x slower. See
 docs/ARCHITECTURE.md.
 
-Deviations from the authors' code, both stated where they are implemented: a
+Other deviations from the authors' code, stated where they are implemented: a
 presentation at ``max_intensity`` (32) is accepted whatever its spike count (the paper
-would repeat a blank image forever); the excitatory refractory period is the paper's
-5 ms (the Brian 1 code's timer made it far shorter). As in that code, the exc <-> inh
-connections have no delays (its ``delay['ei_input']``, 0-5 ms, belongs to input ->
-inhibitory connections, which it defines but does not create).
+would repeat a blank image forever); a presentation in which the excitatory layer fires
+more than ``max_spikes_per_neuron`` (20) spikes per neuron stops the pass with
+:class:`RunawayError` (the authors' code would run on with a network that fires every
+5 ms). As in that code, the exc <-> inh connections have no delays (its
+``delay['ei_input']``, 0-5 ms, belongs to input -> inhibitory connections, which it
+defines but does not create), and the excitatory cell's ``timer`` condition is left out
+(it never blocks a spike: see :class:`spiking.neurons.DiehlCookExcitatory`).
 
 Input sizes other than 784 (the scaling rule)
 ---------------------------------------------
@@ -89,18 +103,22 @@ from spiking.neurons import (
     DiehlCookExcitatory,
     DiehlCookInhibitory,
     conductance_lif,
+    decay_time_constant,
 )
 from spiking.params import default, describe
 from spiking.plasticity import DiehlCookSTDP, diehl_cook_stdp
 from spiking.state import FORMAT_VERSION, params_from_json, params_to_json, read_npz, write_npz
 
 __all__ = [
+    "DYNAMICS",
     "PAPER_VARIANTS",
     "DiehlCook2015",
     "DiehlCook2015Params",
     "Presentations",
+    "RunawayError",
     "SpikeRaster",
     "decision_time",
+    "dynamics_params",
 ]
 
 PAPER_VARIANTS = {100: (1, 0.829), 400: (3, 0.870), 1600: (7, 0.919), 6400: (15, 0.950)}
@@ -158,14 +176,89 @@ class DiehlCook2015Params:
     """Sum of each excitatory neuron's input weights for 784 inputs (see scaling rule)."""
     initial_v_offset: Quantity = default(-40 * mV)
     """Membrane potentials start at ``v_rest + initial_v_offset``."""
+    max_spikes_per_neuron: float = 20.0
+    """The runaway guard: when the excitatory layer fires more than this many spikes
+    per neuron within one presentation (input and rest), the run stops at that time
+    step and the pass raises :class:`RunawayError`, leaving the model as it was. A
+    working network fires about 0.1 per neuron (50 spikes of N = 400); a runaway one
+    up to one every refractory period (100 per neuron in 500 ms), which is what
+    forward Euler does when it oscillates (``DYNAMICS["authors"]`` on Fashion-MNIST).
+    ``math.inf`` turns the guard off."""
+    count_previous_rest: bool = True
+    """Whether a presentation's spike count (for the repeat rule, the labelling and the
+    vote) includes the spikes of the rest period before it, as the authors' code
+    does: it reads its SpikeCounter after each input period and subtracts the reading
+    after the previous one. False counts the input period only."""
 
     def __post_init__(self):
+        if not self.max_spikes_per_neuron > 0:
+            raise ValueError(
+                f"max_spikes_per_neuron must be > 0 (math.inf: no guard), got "
+                f"{self.max_spikes_per_neuron!r}"
+            )
         for name in ("input_time", "rest_time"):
             steps = float(getattr(self, name) / self.dt)
             if steps <= 0 or abs(steps - round(steps)) > 1e-9:
                 raise ValueError(
                     f"{name} must be a positive multiple of dt={self.dt}, got {getattr(self, name)}"
                 )
+
+
+DYNAMICS = {
+    "authors": ("euler", "block", True),
+    "default": ("stable-euler", "block", True),
+    "exponential-euler": ("exponential-euler", "block", True),
+    "clamp": ("stable-euler", "clamp", True),
+    "input-count": ("stable-euler", "block", False),
+    "legacy": ("exponential-euler", "clamp", False),
+}
+"""Named variants of the network's dynamics: name -> (integrator of both cell types,
+refractory form of the excitatory cell, ``count_previous_rest``).
+
+- ``"authors"``: what the authors' Brian 1 code computed (forward Euler, spikes blocked
+  while ``v`` integrates, counts including the rest before each input). Stable on
+  MNIST digits; on Fashion-MNIST a volley of about 24 inhibitory spikes in one step
+  makes Euler overshoot and the network locks into firing every 5 ms (docs/FINDINGS.md).
+- ``"default"``: the authors' dynamics with the closest stable integrator
+  (``"stable-euler"``: the authors' conductance decay, exponential Euler for ``v``);
+  what ``DiehlCook2015Params()`` holds.
+- ``"exponential-euler"``, ``"clamp"``, ``"input-count"``: the default with one
+  deviation each, for the ablation.
+- ``"legacy"``: all three deviations: the model of spikearena before December 2026,
+  with which results/ committed before then were computed.
+"""
+
+
+def dynamics_params(name: str, base: DiehlCook2015Params | None = None) -> DiehlCook2015Params:
+    """``base`` (default: the paper's constants) with the dynamics named ``name``.
+
+    >>> dynamics_params("authors").excitatory.integrator
+    'euler'
+    """
+    if name not in DYNAMICS:
+        raise ValueError(f"dynamics must be one of {sorted(DYNAMICS)}, got {name!r}")
+    integrator, refractory_form, count_rest = DYNAMICS[name]
+    base = DiehlCook2015Params() if base is None else base
+    return dataclasses.replace(
+        base,
+        excitatory=dataclasses.replace(
+            base.excitatory, integrator=integrator, refractory_form=refractory_form
+        ),
+        inhibitory=dataclasses.replace(base.inhibitory, integrator=integrator),
+        count_previous_rest=count_rest,
+    )
+
+
+class RunawayError(RuntimeError):
+    """The network fired more than ``max_spikes_per_neuron`` in one presentation.
+
+    ``example`` is the index (in the pass) of the example whose presentation ran away,
+    ``spikes`` the excitatory spikes of that presentation when the run stopped.
+    """
+
+    def __init__(self, message: str, *, example: int, spikes: int):
+        super().__init__(message)
+        self.example, self.spikes = example, spikes
 
 
 @dataclass(frozen=True)
@@ -231,6 +324,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         to assign each neuron a class; None uses all of them, as the authors did.
     params : DiehlCook2015Params or None
         Model constants; None means the paper's.
+    dynamics : str or None
+        A name in :data:`DYNAMICS` (``"authors"``, ``"legacy"``, ...): its integrator,
+        refractory form and count window replace those of ``params``. None keeps
+        ``params`` as it is (by default the ``"default"`` dynamics).
     backend : {"standalone", "runtime"}
         Where Brian2 runs: C++ standalone (compiled once per network shape and cached,
         the default; falls back to runtime with a warning where no C++ compiler is
@@ -288,6 +385,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         epochs=1,
         n_label=None,
         params=None,
+        dynamics=None,
         backend="standalone",
         random_state=None,
         record_every=None,
@@ -297,6 +395,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.n_label = n_label
         self.params = params
+        self.dynamics = dynamics
         self.backend = backend
         self.random_state = random_state
         self.record_every = record_every
@@ -481,7 +580,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         if meta.get("estimator") != cls.__name__:
             raise ValueError(f"{path} holds a {meta.get('estimator')!r}, not a {cls.__name__}")
         try:
-            params = params_from_json(DiehlCook2015Params, meta["params"])
+            saved = meta["params"]
+            params = params_from_json(DiehlCook2015Params, saved)
+            if "count_previous_rest" not in saved:  # saved before the dynamics were fields
+                params = dynamics_params("legacy", params)
             model = cls(params=params, **meta["hyperparameters"])
             brian_seed = int(meta["brian_seed"])
         except KeyError as err:
@@ -530,7 +632,9 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         presentations rejected by the repeat rule (500 ms each) plus the time within the
         accepted one at which the class vote over the spikes so far becomes the true
         class and stays so until the input ends (:func:`decision_time`). Test mode, as
-        :meth:`predict`; the last vote is :meth:`predict`'s answer.
+        :meth:`predict`; the last vote is :meth:`predict`'s answer. Where the count
+        includes the rest before the presentation (``count_previous_rest``), those
+        spikes are counted from the start but votes are taken only from the onset.
         """
         X = self._check_X(X)
         y = np.asarray(y)
@@ -617,7 +721,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     # -- internals -------------------------------------------------------------------
 
     def _params(self) -> DiehlCook2015Params:
-        return DiehlCook2015Params() if self.params is None else self.params
+        params = DiehlCook2015Params() if self.params is None else self.params
+        return params if self.dynamics is None else dynamics_params(self.dynamics, params)
 
     def _check_hyperparameters(self, n_samples):
         if not isinstance(self.n_excitatory, (int, np.integer)) or self.n_excitatory < 1:
@@ -628,6 +733,10 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, np.integer)) and value > 0):
                 raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+        if self.dynamics is not None and self.dynamics not in DYNAMICS:
+            raise ValueError(
+                f"dynamics must be one of {sorted(DYNAMICS)} or None, got {self.dynamics!r}"
+            )
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
@@ -858,6 +967,9 @@ class _Network:
         # example with a higher intensity (fewer than min_spikes excitatory spikes) or
         # moves to the next one. It acts at the end of every step, so a presentation
         # is exactly steps_total steps and a run can stop on a presentation boundary.
+        # `count` collects excitatory spikes (during the input only, or also during
+        # the rest before it: count_previous_rest); at the end of the input it is
+        # kept as `counted`, which the repeat rule reads, and starts again from 0.
         namespace = {
             "steps_input": self.steps_input,
             "steps_total": self.steps_total,
@@ -865,30 +977,37 @@ class _Network:
             "max_intensity": p.max_intensity,
             "intensity_step": p.intensity_step,
             "start_intensity": p.start_intensity,
+            "max_fired": min(p.max_spikes_per_neuron * n_exc, 1e300),  # inf: no guard
         }
         decide = """
         step += 1
         end_input = int(step == steps_input)
         end_rest = int(step == steps_total)
-        repeat = end_rest * int(count < min_spikes) * int(intensity < max_intensity)
+        runaway = int(runaway + int(fired > max_fired) > 0)
+        fired *= 1 - end_rest
+        counted += end_input * (count - counted)
+        count *= 1 - end_input
+        repeat = end_rest * int(counted < min_spikes) * int(intensity < max_intensity)
         advance = end_rest - repeat
         input_on = input_on * (1 - end_input) + end_rest
         example += advance
         intensity += repeat * intensity_step + advance * (start_intensity - intensity)
-        count *= 1 - end_rest
         step *= 1 - end_rest
         presentations += end_rest
         """
         if layout.standalone:
             namespace["stop_run"] = _stop_function()
-            decide += "stopped = stop_run(int(example >= n_valid))\n"
+            decide += "stopped = stop_run(int(example >= n_valid) + runaway)\n"
         self.controller = NeuronGroup(
             1,
             """
             example : integer
             intensity : 1
             input_on : 1
-            count : integer
+            count : 1
+            counted : 1
+            fired : 1  # excitatory spikes of this presentation (the runaway guard)
+            runaway : 1
             step : integer
             presentations : integer
             n_valid : integer
@@ -939,7 +1058,7 @@ class _Network:
             name=f"{prefix}_input_probability",
         )
 
-        exc = conductance_lif(p.excitatory, p.threshold, learning=learning)
+        exc = conductance_lif(p.excitatory, p.threshold, learning=learning, dt=dt)
         if learning:
             exc["model"] += "wsum : 1  # sum of the neuron's input weights\n"
             if fast:
@@ -947,10 +1066,15 @@ class _Network:
                     "dpost1/dt = -post1 / tau_post1 : 1\ndpost2/dt = -post2 / tau_post2 : 1\n"
                 )
                 exc["reset"] += "\npost1 = 1\npost2 = 1"
-                exc["namespace"].update(tau_post1=p.stdp.tau_post1, tau_post2=p.stdp.tau_post2)
+                # The traces decay exactly whatever the membrane's integrator (Brian 1's
+                # STDP keeps them in a linear group, which it integrates exactly).
+                exc["namespace"].update(
+                    tau_post1=decay_time_constant(p.stdp.tau_post1, dt, exc["method"]),
+                    tau_post2=decay_time_constant(p.stdp.tau_post2, dt, exc["method"]),
+                )
         self.exc = NeuronGroup(n_exc, **exc, clock=clock, name=f"{prefix}_excitatory")
         self.inh = NeuronGroup(
-            n_exc, **conductance_lif(p.inhibitory), clock=clock, name=f"{prefix}_inhibitory"
+            n_exc, **conductance_lif(p.inhibitory, dt=dt), clock=clock, name=f"{prefix}_inhibitory"
         )
 
         if learning and fast:
@@ -1015,9 +1139,10 @@ class _Network:
         self.exc_count = Synapses(
             self.exc,
             self.controller,
-            on_pre="count_post += int(input_on_post > 0)",
+            on_pre="count_post += int(input_on_post + count_rest > 0)\nfired_post += 1",
             clock=clock,
             name=f"{prefix}_exc_count",
+            namespace={"count_rest": int(p.count_previous_rest)},
         )
         self.exc_count.connect()
 
@@ -1068,7 +1193,8 @@ class _Network:
 
 def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
     """(object, variable, is_a_time) of everything carried from one run to the next."""
-    out = [("exc", v, False) for v in ("v", "ge", "gi", "theta")] + [("exc", "lastspike", True)]
+    out = [("controller", "count", False)]  # the spikes of the last rest
+    out += [("exc", v, False) for v in ("v", "ge", "gi", "theta")] + [("exc", "lastspike", True)]
     out += [("inh", v, False) for v in ("v", "ge", "gi")] + [("inh", "lastspike", True)]
     out += [("input_exc", "w", False), ("input_exc", "delay_in", False)]
     if layout.learning:
@@ -1107,7 +1233,7 @@ def _initial_state(p: DiehlCook2015Params, layout: _Layout, weights, delays, the
         ("input_exc", "tpre"): never,
         ("input_exc", "lastupdate"): 0.0,
     }
-    sizes = {"exc": n_exc, "inh": n_exc, "input_exc": n_input * n_exc}
+    sizes = {"controller": 1, "exc": n_exc, "inh": n_exc, "input_exc": n_input * n_exc}
     state = {}
     for obj, var, _ in _state_variables(layout):
         value = values.get((obj, var), 0.0)
@@ -1191,14 +1317,15 @@ class _Pass:
         peak_rss = None
         bar = _progress(n, progress, desc)
         rng = np.random.default_rng(seed)
+        rest = _NO_SPIKES  # spikes of the rest before the next run that it counts
         chunk_started = started
         for start in range(0, n, self.layout.rows):
             chunk = _rates(self.p, pixels[start : start + self.layout.rows], scale)
             chunk_seed = int(rng.integers(2**31 - 1))
-            net = self._run_chunk(chunk, state, chunk_seed, norm_total)
+            net = self._run_chunk(chunk, state, chunk_seed, norm_total, first_example=start)
             n_presentations = int(net.controller.presentations[0])
-            accepted, chunk_spikes = _accepted(
-                net, self.p, len(chunk), n_presentations, spikes=keep_spikes
+            accepted, chunk_spikes, rest = _accepted(
+                net, self.p, len(chunk), n_presentations, rest, spikes=keep_spikes
             )
             if keep:
                 counts[start : start + len(chunk)] = accepted
@@ -1254,7 +1381,26 @@ class _Pass:
             state["exc", "theta"].copy(),
         )
 
-    def _run_chunk(self, rates, state, seed, norm_total) -> _Network:
+    def _run_chunk(self, rates, state, seed, norm_total, first_example=0) -> _Network:
+        net = self._simulate(rates, state, seed, norm_total)
+        if int(net.controller.runaway[0]):
+            p = self.p
+            example = first_example + int(net.controller.example[0])
+            spikes = int(net.controller.fired[0])
+            raise RunawayError(
+                f"the network ran away at example {example} of this pass: more than "
+                f"{p.max_spikes_per_neuron:g} excitatory spikes per neuron in one "
+                f"presentation ({spikes} spikes of "
+                f"{self.layout.n_exc} neurons; integrator {p.excitatory.integrator!r}). "
+                "Forward Euler ('euler', the authors' integrator) oscillates when about "
+                "24 inhibitory spikes fall in one time step; use the default "
+                "'stable-euler', or raise DiehlCook2015Params.max_spikes_per_neuron",
+                example=example,
+                spikes=spikes,
+            )
+        return net
+
+    def _simulate(self, rates, state, seed, norm_total) -> _Network:
         table = _rate_table(rates, self.layout.rows)
         if self.layout.standalone:
             net = self.net
@@ -1270,7 +1416,7 @@ class _Pass:
         brian2_seed(seed)
         # Each run covers at least the presentations still needed, so it never
         # overshoots; the controller decides at the end of each presentation.
-        while int(net.controller.example[0]) < len(rates):
+        while int(net.controller.example[0]) < len(rates) and not net.controller.runaway[0]:
             remaining = len(rates) - int(net.controller.example[0])
             net.net.run(remaining * net.period, namespace={})
         return net
@@ -1354,25 +1500,47 @@ class _HistoryRecorder:
         }
 
 
-def _accepted(net: _Network, p, n_examples, n_presentations, *, spikes=False):
+_NO_SPIKES = (np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def _accepted(
+    net: _Network, p, n_examples, n_presentations, rest_before=_NO_SPIKES, *, spikes=False
+):
     """Per-example counts of the accepted presentation, replaying the repeat rule.
 
-    Returns ``(counts, spikes)``; with ``spikes=True`` the second is one
+    A presentation's count window is its input period, and with
+    ``p.count_previous_rest`` also the rest period before it (as the controller
+    counts). ``rest_before`` holds the spikes ``(times, neurons)`` of the rest that
+    ended the previous run (times in s from this run's start, so negative); they
+    count with this run's first presentation.
+
+    Returns ``(counts, spikes, rest_after)``. With ``spikes=True`` the second is one
     ``(wait, times, neurons)`` per example: the time spent on its rejected
-    presentations (s), and the times (s, from the accepted presentation's onset) and
-    indices of the excitatory spikes of the accepted presentation's input period;
-    otherwise None.
+    presentations (s), and the times (s, from the accepted presentation's onset;
+    negative for the rest before it) and indices of the excitatory spikes in the
+    accepted presentation's count window; otherwise None. ``rest_after`` holds the
+    spikes of this run's last rest that count with the next run's first
+    presentation (times from the next run's start), empty if none do.
     """
-    step = np.round(np.asarray(net.exc_mon.t_[:]) / float(p.dt / second)).astype(np.int64)
+    dt = float(p.dt / second)
+    step = np.round(np.asarray(net.exc_mon.t_[:]) / dt).astype(np.int64)
     neuron = np.asarray(net.exc_mon.i[:])
     presentation = step // net.steps_total
     in_input = (step % net.steps_total) < net.steps_input
-    flat = presentation[in_input] * net.layout.n_exc + neuron[in_input]
-    per_presentation = np.bincount(flat, minlength=n_presentations * net.layout.n_exc)
-    per_presentation = per_presentation[: n_presentations * net.layout.n_exc].reshape(
-        n_presentations, net.layout.n_exc
-    )
-    counts = np.zeros((n_examples, net.layout.n_exc), dtype=np.int64)
+    if p.count_previous_rest:  # a rest's spikes count with the presentation after it
+        window, counted = presentation + ~in_input, np.ones(len(step), dtype=bool)
+    else:
+        window, counted = presentation, in_input
+    times = step * dt - window * float(net.period / second)  # from the window's onset
+    times = np.concatenate([np.asarray(rest_before[0], dtype=float), times[counted]])
+    neuron = np.concatenate([np.asarray(rest_before[1], dtype=np.int64), neuron[counted]])
+    window = np.concatenate([np.zeros(len(rest_before[0]), dtype=np.int64), window[counted]])
+    n_exc = net.layout.n_exc
+    per_window = np.bincount(window * n_exc + neuron, minlength=(n_presentations + 1) * n_exc)
+    per_presentation = per_window[: n_presentations * n_exc].reshape(n_presentations, n_exc)
+    last = window == n_presentations
+    rest_after = (times[last], neuron[last])
+    counts = np.zeros((n_examples, n_exc), dtype=np.int64)
     accepted = np.zeros(n_examples, dtype=np.int64)
     first = np.zeros(n_examples, dtype=np.int64)
     example, intensity, started = 0, p.start_intensity, 0
@@ -1388,17 +1556,15 @@ def _accepted(net: _Network, p, n_examples, n_presentations, *, spikes=False):
             f"{n_examples}: the controller and the spike monitor disagree"
         )
     if not spikes:
-        return counts, None
-    dt, period = float(p.dt / second), float(net.period / second)
-    step, neuron, presentation = step[in_input], neuron[in_input], presentation[in_input]
-    order = np.argsort(presentation, kind="stable")
-    bounds = np.searchsorted(presentation[order], np.arange(n_presentations + 1))
+        return counts, None, rest_after
+    period = float(net.period / second)
+    order = np.argsort(window, kind="stable")
+    bounds = np.searchsorted(window[order], np.arange(n_presentations + 1))
     per_example = []
     for k, f in zip(accepted, first, strict=True):
         idx = order[bounds[k] : bounds[k + 1]]
-        times = (step[idx] - k * net.steps_total) * dt
-        per_example.append(((k - f) * period, times, neuron[idx]))
-    return counts, per_example
+        per_example.append(((k - f) * period, times[idx], neuron[idx]))
+    return counts, per_example, rest_after
 
 
 def decision_time(times, neurons, assignments, n_classes, label) -> float:
@@ -1406,28 +1572,37 @@ def decision_time(times, neurons, assignments, n_classes, label) -> float:
 
     The vote (:func:`vote`) is taken on the spike counts so far after each time at
     which spikes occur; the decision time is the first such time from which every
-    later vote is ``label``. Before the first spike there is no vote.
+    later vote is ``label``. Before the first spike there is no vote. Spikes at
+    negative times (the rest before the input, which the authors' count includes) are
+    counted but not voted at: a decision needs a spike of the input period, or, if
+    there is none, is the vote of the rest's spikes at time 0.
 
     >>> assignments = np.array([0, 1])  # votes: 10 ms class 1, 20 ms a tie (class 0), 30 ms 0
     >>> decision_time(np.array([0.01, 0.02, 0.03]), np.array([1, 0, 0]), assignments, 2, 0)
     0.02
     >>> decision_time(np.array([0.01, 0.02]), np.array([1, 1]), assignments, 2, 0)
     nan
+    >>> decision_time(np.array([-0.1, 0.01]), np.array([0, 0]), assignments, 2, 0)
+    0.01
     """
     times, neurons = np.asarray(times, dtype=float), np.asarray(neurons)
     order = np.argsort(times, kind="stable")
     times, neurons = times[order], neurons[order]
     counts = np.zeros((1, len(assignments)))
     decided = float("nan")
+    voted = False
     for k, (t, i) in enumerate(zip(times, neurons, strict=True)):
         counts[0, i] += 1
-        if k + 1 < len(times) and times[k + 1] == t:
+        if t < 0 or (k + 1 < len(times) and times[k + 1] == t):
             continue  # vote once all spikes of this time step are counted
+        voted = True
         if vote(counts, assignments, n_classes)[0] == label:
             if decided != decided:  # NaN: not yet decided
                 decided = float(t)
         else:
             decided = float("nan")
+    if not voted and counts.any() and vote(counts, assignments, n_classes)[0] == label:
+        decided = 0.0  # only the rest's spikes: their vote stands from the onset
     return decided
 
 
