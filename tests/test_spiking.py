@@ -344,18 +344,37 @@ def test_spike_queue_patch_keeps_the_file_time_and_falls_back_when_absent(tmp_pa
     backend._Device().copy_source_files(writer, str(tmp_path))
     patched = tmp_path / "brianlib" / "spikequeue.h"
     text = patched.read_text()
-    assert backend._QUEUE_PUSH_FAST in text and backend._QUEUE_PUSH not in text
-    assert text == original.read_text().replace(backend._QUEUE_PUSH, backend._QUEUE_PUSH_FAST)
+    expected = original.read_text()
+    for old, new in backend._QUEUE_PATCHES:
+        assert new in text
+        expected = expected.replace(old, new, 1)
+    assert text == expected
     assert patched.stat().st_mtime_ns == original.stat().st_mtime_ns  # make: no rebuild
     # Copying again over the patched file gives the same file and time stamp.
     backend._Device().copy_source_files(writer, str(tmp_path))
     assert patched.read_text() == text
 
     other = tmp_path / "other"
-    monkeypatch.setattr(backend, "_QUEUE_PUSH", "a loop this Brian2 does not have")
+    patches = ((backend._QUEUE_PATCHES[0][0], "x"), ("a loop this Brian2 does not have", "y"))
+    monkeypatch.setattr(backend, "_QUEUE_PATCHES", patches)
     with pytest.warns(RuntimeWarning, match="spike queue is not the one spikearena patches"):
         backend._Device().copy_source_files(writer, str(other))
     assert (other / "brianlib" / "spikequeue.h").read_text() == original.read_text()
+
+
+def test_block_pushes_of_the_patched_queue_give_bit_identical_results(tmp_path, monkeypatch):
+    """The patched spike queue fills every slot with the same synapses in the same
+    order as Brian2's own: identical spikes, theta and weights, bit for bit."""
+    X, y, X_test, _ = _digits(n_train=30, n_test=10)
+    patched = DiehlCook2015(n_excitatory=N, random_state=2).fit(X, y)
+    monkeypatch.setenv(backend.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(backend, "_BUILDS", {})
+    monkeypatch.setattr(backend._Device, "patch_queue", False)
+    plain = DiehlCook2015(n_excitatory=N, random_state=2).fit(X, y)
+    assert np.array_equal(plain.weights_, patched.weights_)
+    assert np.array_equal(plain.theta_, patched.theta_)
+    assert np.array_equal(plain.spike_counts(X_test), patched.spike_counts(X_test))
+    assert plain.fit_stats_["train_presentations"] == patched.fit_stats_["train_presentations"]
 
 
 def test_unwritable_build_directory_is_a_clear_error(monkeypatch, tmp_path):
