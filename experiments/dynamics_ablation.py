@@ -7,9 +7,10 @@ rest before each input (:data:`spiking.networks.diehl_cook.DYNAMICS`). Forward E
 runs away on Fashion-MNIST, so the default keeps the authors' conductance decay and
 integrates the membrane stably ("default"). This study trains N = 400 with the
 default, each deviation alone, and the earlier model ("legacy"), 3 seeds, and
-measures the authors' exact dynamics ("authors") where they run: on the same
-Fashion-MNIST images (where each seed runs away, by the spike-count guard) and on
-real MNIST digits (mnist-5k, the authors' data set), beside the default.
+measures the authors' exact dynamics ("authors"): whether and where each seed runs
+away (stopped by the spike-count guard) on the same Fashion-MNIST images and on real
+MNIST digits (mnist-5k, the authors' data set), and their accuracy where they do not,
+beside the default's.
 
 The spec is ``experiments/specs/dynamics_ablation.toml``. Outputs
 (``results/dynamics_ablation/``): the spec run (results.csv, summary.csv, report.md,
@@ -17,7 +18,8 @@ jobs/) and ``study/``: ``dynamics_ablation.csv`` (accuracy per variant: mean, 95
 t-interval over seeds, the paired difference from the default with its interval and
 p-value, spikes and presentations per example, fit seconds), ``authors_euler.csv``
 (per data set and seed: where the authors' dynamics ran away, or their accuracy beside
-the default's) and ``dynamics_ablation.md``.
+the default's; each run is kept in ``authors_euler.json`` as it finishes, so the study
+resumes) and ``dynamics_ablation.md``.
 
 Run ``python experiments/dynamics_ablation.py --jobs 2`` (about four job-hours at N =
 400); ``--quick`` is a smoke-size run (N = 100, minutes).
@@ -25,12 +27,14 @@ Run ``python experiments/dynamics_ablation.py --jobs 2`` (about four job-hours a
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
+from compare.results import format_table, staged_directory, write_csv, write_json
 from compare.stats import confidence_interval, format_p, interval_rows, paired_test
 from compare.study import ROOT, run_study, study_parser
 from compare.tasks import load_task
@@ -81,51 +85,47 @@ def ablation_table(rows: list[dict]) -> list[dict]:
     return table
 
 
-def authors_runs(X_fashion, y_fashion, seeds, *, n_excitatory, mnist_sizes) -> list[dict]:
+def authors_runs(
+    X_fashion, y_fashion, seeds, *, n_excitatory, mnist_sizes, cache: Path
+) -> list[dict]:
     """The authors' exact dynamics: where they run away on the Fashion-MNIST training
-    images of the spec, and their accuracy on MNIST digits beside the default's."""
+    images of the spec, and their accuracy on MNIST digits beside the default's.
+
+    Each finished run is kept in ``cache`` (JSON, written atomically after every run,
+    keyed by what defines it), so an interrupted study resumes where it stopped.
+    """
+    done = json.loads(cache.read_text()) if cache.exists() else {}
+    mnist = load_task(MNIST_TASK)
+    n_train, n_test = mnist_sizes
+    fashion_name = f"fashion-mnist ({len(X_fashion)} training images of the spec)"
+    mnist_name = f"{MNIST_TASK} ({n_train} training, {n_test} test digits)"
+    runs = [(fashion_name, "authors", seed) for seed in seeds]
+    runs += [(mnist_name, dynamics, seed) for seed in seeds for dynamics in ("authors", BASE)]
     out = []
-    for seed in seeds:
-        started = time.perf_counter()
-        model = DiehlCook2015(n_excitatory, dynamics="authors", random_state=seed)
-        try:
-            model.fit(X_fashion, y_fashion)
+    for task, dynamics, seed in runs:
+        key = f"N={n_excitatory}|{task}|{dynamics}|seed={seed}"
+        if key not in done:
+            started = time.perf_counter()
+            model = DiehlCook2015(n_excitatory, dynamics=dynamics, random_state=seed)
             ran_away, accuracy = "", float("nan")
-        except RunawayError as err:
-            ran_away, accuracy = err.example, float("nan")
-        out.append(
-            {
-                "task": "fashion-mnist (the spec's training images)",
-                "dynamics": "authors",
+            try:
+                if task == fashion_name:
+                    model.fit(X_fashion, y_fashion)
+                else:
+                    model.fit(mnist.X_train[:n_train], mnist.y_train[:n_train])
+                    accuracy = float(model.score(mnist.X_test[:n_test], mnist.y_test[:n_test]))
+            except RunawayError as err:
+                ran_away = err.example
+            done[key] = {
+                "task": task,
+                "dynamics": dynamics,
                 "seed": seed,
                 "ran_away_at_example": ran_away,
                 "accuracy": accuracy,
                 "seconds": time.perf_counter() - started,
             }
-        )
-    task = load_task(MNIST_TASK)
-    n_train, n_test = mnist_sizes
-    X, y = task.X_train[:n_train], task.y_train[:n_train]
-    X_test, y_test = task.X_test[:n_test], task.y_test[:n_test]
-    for seed in seeds:
-        for dynamics in ("authors", BASE):
-            started = time.perf_counter()
-            model = DiehlCook2015(n_excitatory, dynamics=dynamics, random_state=seed)
-            try:
-                accuracy = float(model.fit(X, y).score(X_test, y_test))
-                ran_away = ""
-            except RunawayError as err:
-                accuracy, ran_away = float("nan"), err.example
-            out.append(
-                {
-                    "task": f"{MNIST_TASK} ({len(X)} training, {len(X_test)} test digits)",
-                    "dynamics": dynamics,
-                    "seed": seed,
-                    "ran_away_at_example": ran_away,
-                    "accuracy": accuracy,
-                    "seconds": time.perf_counter() - started,
-                }
-            )
+            write_json(cache, done)
+        out.append(done[key])
     return out
 
 
@@ -141,7 +141,12 @@ def main(argv=None) -> int:
     n_excitatory = int(result.plan.jobs[0].config["model"]["params"]["n_excitatory"])
     mnist_sizes = (200, 100) if args.quick else (4000, 1000)
     authors = authors_runs(
-        task.X_train, task.y_train, seeds, n_excitatory=n_excitatory, mnist_sizes=mnist_sizes
+        task.X_train,
+        task.y_train,
+        seeds,
+        n_excitatory=n_excitatory,
+        mnist_sizes=mnist_sizes,
+        cache=result.output_dir / "authors_euler.json",
     )
     with staged_directory(result.output_dir / "study") as staging:
         write_csv(staging / "dynamics_ablation.csv", table, list(table[0]))

@@ -288,7 +288,7 @@ def test_dynamics_ablation_quick_writes_the_table_and_the_authors_runs(tmp_path)
     assert 0 <= float(table["legacy"]["accuracy"]) <= 1
     authors = _csv(tmp_path / "study" / "authors_euler.csv")
     assert [r["dynamics"] for r in authors] == ["authors", "authors", "default"]
-    # Forward Euler runs away on Fashion-MNIST (the guard stops it), not on MNIST digits.
+    # Forward Euler runs away on Fashion-MNIST (the guard stops it), not on 200 digits.
     assert authors[0]["ran_away_at_example"] != "" and authors[1]["ran_away_at_example"] == ""
     assert "ran away at example" in (tmp_path / "study" / "dynamics_ablation.md").read_text()
 

@@ -21,8 +21,9 @@ presentation each excitatory neuron's incoming weights are rescaled to sum to 78
 Dynamics: the default is what the authors' code computed, with one exception. Brian 1
 integrated both cell types with forward Euler (the equations are not linear, and the
 code does not ask for ``implicit=True``), which oscillates once about 24 inhibitory
-spikes fall in one 0.5 ms step: stable on MNIST digits, on Fashion-MNIST it locks the
-network into firing every 5 ms within the first images. The default integrator,
+spikes fall in one 0.5 ms step and then locks the network into firing every 5 ms: on
+Fashion-MNIST within its first 20 images, on MNIST digits rarely (measured in
+docs/FINDINGS.md, study 11). The default integrator,
 ``"stable-euler"``, keeps the authors' conductance decay (so each spike delivers their
 charge) and integrates ``v`` by exponential Euler. :data:`DYNAMICS` names the authors'
 exact dynamics (``"authors"``), the earlier model of this project (``"legacy"``) and
@@ -216,9 +217,10 @@ DYNAMICS = {
 refractory form of the excitatory cell, ``count_previous_rest``).
 
 - ``"authors"``: what the authors' Brian 1 code computed (forward Euler, spikes blocked
-  while ``v`` integrates, counts including the rest before each input). Stable on
-  MNIST digits; on Fashion-MNIST a volley of about 24 inhibitory spikes in one step
-  makes Euler overshoot and the network locks into firing every 5 ms (docs/FINDINGS.md).
+  while ``v`` integrates, counts including the rest before each input). A volley of
+  about 24 inhibitory spikes in one step makes Euler overshoot, and the network locks
+  into firing every 5 ms: within the first 20 images of Fashion-MNIST, rarely on MNIST
+  digits (docs/FINDINGS.md, study 11).
 - ``"default"``: the authors' dynamics with the closest stable integrator
   (``"stable-euler"``: the authors' conductance decay, exponential Euler for ``v``);
   what ``DiehlCook2015Params()`` holds.
