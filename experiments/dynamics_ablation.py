@@ -1,4 +1,4 @@
-"""The Diehl & Cook network's dynamics, one choice at a time (issue 17).
+"""The Diehl & Cook network's dynamics, one choice at a time (study 11).
 
 The authors' Brian 1 code computed three things differently from this project's
 earlier model: forward Euler instead of exponential Euler, spikes blocked (not the
