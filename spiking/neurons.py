@@ -151,7 +151,7 @@ class ConductanceLIFParams:
     v_thresh: Quantity = default(-40 * mV)
     """Spike threshold."""
     refractory: Quantity = default(2 * ms)
-    """Absolute refractory period (the membrane is clamped at ``v_reset``)."""
+    """Absolute refractory period (no spikes; how the membrane behaves: ``refractory_form``)."""
     e_exc: Quantity = default(0 * mV)
     """Reversal potential of excitatory synapses."""
     e_inh: Quantity = default(-85 * mV)
