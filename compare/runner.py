@@ -706,8 +706,50 @@ class _Lock:
 # --------------------------------------------------------------------------- execution
 
 
-def _run_in_process(pending, store, bar, verbose):
+class _SigintRecorder:
+    """Remember every Ctrl-C that reaches this process while a run computes its jobs.
+
+    SIGINT raises :class:`KeyboardInterrupt` wherever the main thread happens to be.
+    When that is a weakref callback or a ``__del__`` run by the garbage collector
+    (matplotlib's transforms have some), Python prints "Exception ignored in ..." and
+    carries on: the interrupt is lost and the run would finish with status 0. The
+    handler installed here records the signal before passing it on, so
+    :meth:`check` can raise it at the next job boundary. Outside the main thread
+    (where signal handlers cannot be set) it records nothing.
+    """
+
+    def __init__(self):
+        self.seen = False
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.getsignal(signal.SIGINT)
+            if self._previous is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.seen = True
+        previous = self._previous
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL, or a handler set outside Python
+            signal.default_int_handler(signum, frame)
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._previous is not None and self._previous is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _run_in_process(pending, store, bar, verbose, sigint=None):
     for job in pending:
+        if sigint is not None:
+            sigint.check()
         bar.set_postfix_str(job.describe(), refresh=True)
         logger.debug("job %s (%s): started", job.id, job.describe())
         started = time.perf_counter()
@@ -1048,10 +1090,12 @@ def run_spec(
             disable=not progress,
         )
         try:
-            if pending and scheduler is None and jobs == 1:
-                _run_in_process(pending, store, bar, verbose=progress)
-            elif pending:
-                _run_on_dask(pending, store, bar, min(jobs, len(pending)), scheduler)
+            with _SigintRecorder() as sigint:
+                if pending and scheduler is None and jobs == 1:
+                    _run_in_process(pending, store, bar, verbose=progress, sigint=sigint)
+                elif pending:
+                    _run_on_dask(pending, store, bar, min(jobs, len(pending)), scheduler)
+                sigint.check()  # one that a garbage-collector callback swallowed
         except KeyboardInterrupt:
             done = sum(store.is_done(job.id) for job in plan.jobs)
             raise RunInterrupted(
