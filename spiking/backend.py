@@ -55,6 +55,7 @@ __all__ = [
     "build_key",
     "cache_root",
     "compiler_available",
+    "memoised_exp",
     "process_rss_mb",
     "resolve_backend",
     "standalone_build",
@@ -317,6 +318,64 @@ class _Device(CPPStandaloneDevice):
         # Keep the copied file's time stamp (Brian2 copies it with copy2), so make sees
         # a reused build's objects as up to date. The build key hashes this module.
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+_MEMO_EXP_CPP = """
+static inline double _memo_exp(const double x)
+{
+    // exp through a one-entry cache: exactly exp(x), computed only when x changes
+    static double last_x = 0.0, last_e = 1.0;
+    if (x != last_x) { last_x = x; last_e = exp(x); }
+    return last_e;
+}
+"""
+
+
+@functools.cache
+def _memo_exp_function():
+    import numpy as np
+    from brian2 import check_units, implementation
+
+    @implementation("cpp", _MEMO_EXP_CPP, name="_memo_exp")
+    @check_units(x=1, result=1)
+    def memo_exp(x):
+        return np.exp(x)
+
+    return memo_exp
+
+
+MEMOISE_EXP = True
+"""Module switch for tests that compare against Brian2's plain ``exp`` calls."""
+
+
+def memoised_exp(kwargs: dict) -> dict:
+    """A NeuronGroup's keyword arguments, its exponential-Euler step calling a cached exp.
+
+    Brian2's exponential Euler evaluates ``exp(dt * (-1 - g_e - g_i) / tau_m)`` for every
+    neuron in every step, about a third of a Diehl & Cook simulation (perf). Where the
+    conductances are zero the argument is the same for neuron after neuron: an
+    inhibitory cell of that network gets no inhibition, and its excitation decays to
+    exactly zero (denormals are flushed) half a second after its one excitatory
+    partner last fired, which for most cells is most of the time. The C++ function
+    that replaces ``exp`` here remembers its last argument and result, so each such
+    run of equal arguments costs one ``exp``. The result is ``exp`` itself, bit for
+    bit (a test compares spike trains and weights with the plain calls). For C++
+    standalone only (one thread: the cache is a static variable); other methods and
+    switched-off memoisation (:data:`MEMOISE_EXP`) return ``kwargs`` unchanged.
+    """
+    if not MEMOISE_EXP or kwargs.get("method") != "exponential_euler":
+        return kwargs
+    from brian2.stateupdaters.exponential_euler import exponential_euler
+
+    def method(equations, variables=None, method_options=None):
+        code = exponential_euler(equations, variables, method_options)
+        return re.sub(r"\bexp\(", "memo_exp(", code)
+
+    return {
+        **kwargs,
+        "method": method,
+        "namespace": {**kwargs.get("namespace", {}), "memo_exp": _memo_exp_function()},
+    }
 
 
 _BUILDS: dict[str, StandaloneBuild] = {}

@@ -1,5 +1,7 @@
 """The spiking arm against theory: LIF closed forms, the D&C STDP rule, the protocol."""
 
+import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from brian2 import (
+    Equations,
     Network,
     NeuronGroup,
     SpikeGeneratorGroup,
@@ -375,6 +378,33 @@ def test_block_pushes_of_the_patched_queue_give_bit_identical_results(tmp_path, 
     assert np.array_equal(plain.theta_, patched.theta_)
     assert np.array_equal(plain.spike_counts(X_test), patched.spike_counts(X_test))
     assert plain.fit_stats_["train_presentations"] == patched.fit_stats_["train_presentations"]
+
+
+def test_the_memoised_exp_gives_bit_identical_results(tmp_path, monkeypatch):
+    """The exponential-Euler step's cached exp is exp itself: identical spikes, theta
+    and weights, bit for bit, with and without the cache, in training and inference."""
+    X, y, X_test, _ = _digits(n_train=30, n_test=10)
+    memoised = DiehlCook2015(n_excitatory=N, random_state=3).fit(X, y)
+    monkeypatch.setenv(backend.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(backend, "_BUILDS", {})
+    monkeypatch.setattr(backend, "MEMOISE_EXP", False)
+    plain = DiehlCook2015(n_excitatory=N, random_state=3).fit(X, y)
+    assert np.array_equal(plain.weights_, memoised.weights_)
+    assert np.array_equal(plain.theta_, memoised.theta_)
+    assert np.array_equal(plain.spike_counts(X_test), memoised.spike_counts(X_test))
+    assert plain.fit_stats_["train_presentations"] == memoised.fit_stats_["train_presentations"]
+
+
+def test_memoised_exp_replaces_only_exponential_euler_exps():
+    from spiking.neurons import DiehlCookInhibitory
+
+    kwargs = conductance_lif(DiehlCookInhibitory(), dt=0.5 * ms)
+    memo = backend.memoised_exp(kwargs)
+    assert memo["namespace"]["memo_exp"] is not None and kwargs["method"] == "exponential_euler"
+    code = memo["method"](Equations(kwargs["model"]), None, None)
+    assert "memo_exp(" in code and not re.search(r"(?<!memo_)exp\(", code)
+    euler = conductance_lif(dataclasses.replace(DiehlCookInhibitory(), integrator="euler"))
+    assert backend.memoised_exp(euler) is euler
 
 
 def test_unwritable_build_directory_is_a_clear_error(monkeypatch, tmp_path):

@@ -95,6 +95,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from spiking.backend import (
     BACKENDS,
     build_key,
+    memoised_exp,
     process_rss_mb,
     resolve_backend,
     standalone_build,
@@ -1074,10 +1075,11 @@ class _Network:
                     tau_post1=decay_time_constant(p.stdp.tau_post1, dt, exc["method"]),
                     tau_post2=decay_time_constant(p.stdp.tau_post2, dt, exc["method"]),
                 )
+        inh = conductance_lif(p.inhibitory, dt=dt)
+        if layout.standalone:
+            exc, inh = memoised_exp(exc), memoised_exp(inh)
         self.exc = NeuronGroup(n_exc, **exc, clock=clock, name=f"{prefix}_excitatory")
-        self.inh = NeuronGroup(
-            n_exc, **conductance_lif(p.inhibitory, dt=dt), clock=clock, name=f"{prefix}_inhibitory"
-        )
+        self.inh = NeuronGroup(n_exc, **inh, clock=clock, name=f"{prefix}_inhibitory")
 
         if learning and fast:
             syn = {
