@@ -395,6 +395,38 @@ def test_the_memoised_exp_gives_bit_identical_results(tmp_path, monkeypatch):
     assert plain.fit_stats_["train_presentations"] == memoised.fit_stats_["train_presentations"]
 
 
+def test_synapses_sorted_by_delay_give_bit_identical_results(monkeypatch):
+    """Standalone runs lay each input's synapses out by delay (_synapse_order): the same
+    spikes, theta and weights as row-major order, bit for bit; the weights come back
+    in row-major order."""
+    from spiking.networks import diehl_cook
+
+    X, y, X_test, _ = _digits(n_train=30, n_test=10)
+    sorted_ = DiehlCook2015(n_excitatory=N, random_state=4).fit(X, y)
+    monkeypatch.setattr(diehl_cook._Network, "sort_synapses_by_delay", False)
+    plain = DiehlCook2015(n_excitatory=N, random_state=4).fit(X, y)
+    assert not np.array_equal(sorted_.delays_.argsort(axis=1), np.arange(N)[None].repeat(64, 0))
+    assert np.array_equal(plain.weights_, sorted_.weights_)
+    assert np.array_equal(plain.delays_, sorted_.delays_)
+    assert np.array_equal(plain.theta_, sorted_.theta_)
+    assert np.array_equal(plain.spike_counts(X_test), sorted_.spike_counts(X_test))
+
+
+def test_synapse_order_sorts_each_row_by_delay_and_is_cached():
+    from spiking.networks.diehl_cook import _Layout, _Network
+
+    net = object.__new__(_Network)
+    net.layout, net._order_delays = _Layout(3, 4, False, "last-spike", True), None
+    delays = np.array([[4, 1, 3, 1], [0, 0, 0, 0], [2, 5, 1, 0]], dtype=float).ravel() * 1e-3
+    order, post = net._synapse_order(delays)
+    assert post.tolist() == [1, 3, 2, 0, 0, 1, 2, 3, 3, 2, 0, 1]
+    assert order.tolist() == [1, 3, 2, 0, 4, 5, 6, 7, 11, 10, 8, 9]
+    assert np.all(np.diff(delays[order].reshape(3, 4), axis=1) >= 0)
+    assert net._synapse_order(delays.copy())[0] is order  # same delays: not sorted again
+    net.sort_synapses_by_delay = False
+    assert net._synapse_order(delays)[1].tolist() == [0, 1, 2, 3] * 3  # the switch counts
+
+
 def test_memoised_exp_replaces_only_exponential_euler_exps():
     from spiking.neurons import DiehlCookInhibitory
 

@@ -954,8 +954,12 @@ class _Network:
     one standalone build serves every run of its layout.
     """
 
+    sort_synapses_by_delay = True
+    """Class switch for a test that compares with row-major order (see _synapse_order)."""
+
     def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None, prefix="dc"):
         self.p, self.layout = p, layout
+        self._order = self._order_delays = None  # see _synapse_order
         dt = p.dt
         self.steps_input, self.steps_total = _presentation_steps(p)
         self.period = self.steps_total * dt
@@ -1098,12 +1102,16 @@ class _Network:
         else:
             syn = diehl_cook_stdp(p.stdp, learning=learning)
         syn["model"] += "\ndelay_in : second  # axonal delay, copied to `delay` before each run\n"
+        if layout.standalone:  # see _synapse_order
+            syn["model"] += "post_order : integer  # copied to _synaptic_post before each run\n"
         if learning:
             syn["model"] += "wsum_post = w : 1 (summed)\nnorm_total : 1 (shared)\n"
         self.input_exc = Synapses(
             self.input, self.exc, **syn, clock=clock, name=f"{prefix}_input_exc"
         )
-        self.input_exc.connect()  # all-to-all; synapse k = (i, j) in row-major order
+        # all-to-all; synapse k = (i, j) in row-major order (standalone runs reorder
+        # each row by delay: _synapse_order)
+        self.input_exc.connect()
 
         if learning:
             # Each neuron's weight sum is needed only before a presentation: compute it
@@ -1176,10 +1184,13 @@ class _Network:
 
     def read(self) -> dict:
         """The carried state after a run, as plain float arrays in SI units."""
-        return {
-            (obj, var): np.array(getattr(self, obj).state(var, use_units=False)[:], dtype=float)
-            for obj, var, _ in self.state_variables()
-        }
+        state = {}
+        for obj, var, _ in self.state_variables():
+            value = np.array(getattr(self, obj).state(var, use_units=False)[:], dtype=float)
+            if obj == "input_exc" and self._order is not None:
+                value[self._order] = value.copy()  # back to row-major (i, j) order
+            state[obj, var] = value
+        return state
 
     def assignments(self, state: dict, n_valid: int, seed: int, norm_total: float):
         """(VariableView, value with units) for everything a run needs but the rates."""
@@ -1189,10 +1200,44 @@ class _Network:
         ]
         if self.layout.learning:
             out.append((self.input_exc.norm_total, norm_total))
+        if self.layout.standalone:
+            self._order, post = self._synapse_order(state["input_exc", "delay_in"])
+            out.append((self.input_exc.post_order, post))
         for obj, var, _ in self.state_variables():
             view = getattr(self, obj).state(var)
-            out.append((view, Quantity(state[obj, var], dim=view.dim)))
+            value = state[obj, var]
+            if obj == "input_exc" and self._order is not None:
+                value = value[self._order]
+            out.append((view, Quantity(value, dim=view.dim)))
         return out
+
+    def _synapse_order(self, delays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each input's synapses lie in a standalone run: sorted by delay per input.
+
+        An input spike reaches its synapses in blocks of equal delay, one block per
+        time step (the patched spike queue, :mod:`spiking.backend`). In row-major
+        order a block is scattered over the input's whole row of weights (one cache
+        line per synapse at N = 1600); sorted by delay it is one contiguous stretch.
+        Input i keeps synapses i * n_exc to (i + 1) * n_exc - 1; within them synapse
+        i * n_exc + r leads to neuron ``post[i * n_exc + r]``, and ``order`` maps the
+        run's synapses to the row-major ones. Every step delivers the same synapses
+        in the same order of sources, each to its own neuron, so the results are
+        those of row-major order bit for bit (a test compares them).
+        """
+        by_delay = self.sort_synapses_by_delay
+        cached = self._order_delays
+        if cached is None or cached[0] != by_delay or not np.array_equal(cached[1], delays):
+            n_exc = self.layout.n_exc
+            rows = delays.reshape(-1, n_exc)
+            if by_delay:
+                post = np.argsort(rows, axis=1, kind="stable").astype(np.int32)
+            else:
+                post = np.broadcast_to(np.arange(n_exc, dtype=np.int32), rows.shape)
+            first = np.arange(len(rows), dtype=np.int64)[:, None] * n_exc
+            self._order_delays = (by_delay, delays.copy())
+            self._order_post = post.ravel()
+            self._order_cached = (first + post).ravel()
+        return self._order_cached, self._order_post
 
 
 def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
@@ -1279,6 +1324,13 @@ class _Pass:
         net = _Network(self.p, self.layout, prefix=f"dc_{key[:8]}")
         device.apply_run_args()
         net.input_exc.delay = "delay_in"  # after run_args: delays come with each run
+        # ... and so does the order of each input's synapses (see _synapse_order)
+        variables = net.input_exc.variables
+        post_order = device.get_array_name(variables["post_order"], access_data=False)
+        synaptic_post = device.get_array_name(variables["_synaptic_post"], access_data=False)
+        device.insert_code(
+            "main", f"std::copy({post_order}.begin(), {post_order}.end(), {synaptic_post}.begin());"
+        )
         seed_array = device.get_array_name(net.controller.variables["seed"])
         device.insert_code("main", f"brian::_random_generators[0].seed({seed_array}[0]);")
         device.insert_code("main", _FLUSH_DENORMALS)
