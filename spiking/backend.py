@@ -10,8 +10,10 @@ of its own, so one process can hold several compiled networks at once (training 
 test mode of a network, or networks of different sizes) and Brian2's global device
 stays in runtime mode for everything else.
 
-Each build also patches one hot loop of Brian2's C++ spike queue (:class:`_Device`): the
-same insertions in the same order, without a 64-bit division per synapse.
+Each build also patches the hot loops of Brian2's C++ spike queue (:class:`_Device`):
+the same insertions in the same order, one block copy per source and delay instead of
+a push and a 64-bit division per synapse. :func:`memoised_exp` gives a group's
+exponential-Euler step an exp with a one-entry cache (the same numbers, fewer calls).
 
 Builds are cached on disk by a key (a hash of the model and its shape, see
 :func:`build_key`) under :func:`cache_root`: the first process to compile a key
