@@ -326,7 +326,7 @@ validation_fraction, patience, random_state, device, verbose, standardize
         """Train ``epochs`` more epochs on ``X``, ``y``, from the current weights.
 
         For learning from data that arrives in parts, such as the tasks of a
-        class-incremental sequence (:mod:`compare.continual`): the first call (on an
+        class-incremental sequence (:mod:`compare.measure.continual`): the first call (on an
         unfitted model) builds the network with one output per class of ``classes``,
         which must then list every class that will ever come; later calls continue
         from the trained weights with a fresh optimiser and learning-rate schedule,
@@ -385,7 +385,7 @@ validation_fraction, patience, random_state, device, verbose, standardize
         ``(n_samples, n_inputs_of_that_layer)``, float64: the last hidden layer's
         activations for the MLP, its spike counts summed over the time steps for the
         surrogate-gradient SNN (the layer runs once per step), the (standardised)
-        input for logistic regression. :mod:`compare.continual` fits a linear probe on
+        input for logistic regression. :mod:`compare.measure.continual` fits a linear probe on
         these to measure what the representation still holds.
         """
         inputs = self._input_tensor(X)

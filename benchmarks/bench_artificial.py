@@ -73,7 +73,7 @@ FAMILIES: dict[str, Callable[[int, int], BaseEstimator]] = {
 
 def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
     try:
-        from compare.tasks import load_fashion_mnist
+        from compare.data.tasks import load_fashion_mnist
 
         task = load_fashion_mnist()
         return task.X_train[:n], task.y_train[:n], "Fashion-MNIST training images"

@@ -26,7 +26,7 @@ CHECKPOINTS = (1_000, 10_000)
 
 
 def _stream(examples: int, digits: bool):
-    from compare.tasks import load_digits, load_fashion_mnist
+    from compare.data.tasks import load_digits, load_fashion_mnist
 
     task = load_digits() if digits else load_fashion_mnist()
     order = np.random.default_rng(0).permutation(task.n_train)
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     if args.examples < 1:
         parser.error(f"--examples must be at least 1, got {args.examples}")
 
-    from compare.metrics import maxrss_mb
+    from compare.measure.metrics import maxrss_mb
     from spiking.networks.diehl_cook import DiehlCook2015
 
     name, X, y = _stream(args.examples, args.digits)

@@ -67,7 +67,7 @@ class SnnTorchMLP(nn.Module):
 
 def _data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, str]:
     try:
-        from compare.tasks import load_fashion_mnist
+        from compare.data.tasks import load_fashion_mnist
 
         task = load_fashion_mnist()
         return (

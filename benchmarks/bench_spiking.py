@@ -35,7 +35,7 @@ WARMUP_EXAMPLES = 20  # enough for two classes, which labelling needs
 
 
 def _data(digits: bool):
-    from compare.tasks import load_digits, load_fashion_mnist
+    from compare.data.tasks import load_digits, load_fashion_mnist
 
     task = load_digits() if digits else load_fashion_mnist()
     order = np.random.default_rng(0).permutation(task.n_train)
@@ -44,7 +44,7 @@ def _data(digits: bool):
 
 def measure(n_exc: int, backend: str, examples: int, digits: bool) -> dict:
     """Train on `examples` images (one epoch), label on the same; time each pass."""
-    from compare.metrics import maxrss_mb
+    from compare.measure.metrics import maxrss_mb
     from spiking.networks.diehl_cook import DiehlCook2015
 
     _, X, y = _data(digits)

@@ -14,10 +14,10 @@ torch, Brian2, Dask or pandas until one is called)::
                                   (summary.csv); to_frame() and summary_frame() give
                                   pandas DataFrames (compare.api.Results)
     load_spec(path, overrides=(), *, quick=False) -> Spec
-                                  a spec file read and checked (compare.spec.load_spec)
+                                  a spec file read and checked (compare.pipeline.spec.load_spec)
     load_task(name, **kwargs) -> Task
                                   a task by name: arrays, shape, classes, provenance
-                                  (compare.tasks.load_task)
+                                  (compare.data.tasks.load_task)
 
 >>> import compare
 >>> sorted(compare.__all__)
@@ -28,8 +28,8 @@ from importlib import import_module
 
 _EXPORTS = {
     "Results": "compare.api",
-    "load_spec": "compare.spec",
-    "load_task": "compare.tasks",
+    "load_spec": "compare.pipeline.spec",
+    "load_task": "compare.data.tasks",
     "read_results": "compare.api",
     "run": "compare.api",
 }

@@ -4,7 +4,7 @@
 reads a finished results directory back; both give a :class:`Results`, whose
 :meth:`~Results.to_frame` is the tidy table as a pandas DataFrame (pandas and pyarrow
 are the ``frames`` extra: ``pip install 'spikearena[frames]'``). What a results
-directory holds is described in docs/ARCHITECTURE.md (``compare/runner.py``).
+directory holds is described in docs/ARCHITECTURE.md (``compare/pipeline/runner.py``).
 
 This module imports nothing heavy until a function runs: ``import compare`` and the
 command line (:mod:`compare.cli`, which finds specs and scripts with it) stay fast.
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas
 
-    from compare.runner import RunResult
-    from compare.spec import Spec
+    from compare.pipeline.runner import RunResult
+    from compare.pipeline.spec import Spec
 
 __all__ = [
     "FRAMES_INSTALL",
@@ -117,7 +117,7 @@ class Results:
     :func:`read_results` return.
 
     ``rows`` and ``summary`` are the directory's ``results.csv`` and ``summary.csv``
-    as :func:`compare.html.read_results` reads them (``value`` a float, ``seed`` an
+    as :func:`compare.report.html.read_results` reads them (``value`` a float, ``seed`` an
     int; a sweep column is empty where its sweep does not apply to the row's model).
     """
 
@@ -203,7 +203,7 @@ def read_results(directory: str | os.PathLike) -> Results:
     ----------
     directory
         A directory written by :func:`run`, ``spikearena run SPEC.toml``, a study
-        script or :func:`compare.experiment.run_experiment`.
+        script or :func:`compare.pipeline.runner.run_experiment`.
 
     Returns
     -------
@@ -218,8 +218,8 @@ def read_results(directory: str | os.PathLike) -> Results:
     ValueError
         If a file is malformed.
     """
-    from compare.html import read_results as read_directory
-    from compare.spec import Spec, SpecError
+    from compare.pipeline.spec import Spec, SpecError
+    from compare.report.html import read_results as read_directory
 
     found = read_directory(directory, sweeps=True)
     path = found.path
@@ -261,8 +261,8 @@ def run(
     ----------
     name_or_spec
         A spec file, the name of one in ``experiments/specs/`` (``"tiny_digits"`` or
-        ``"tiny_digits.toml"``), or a :class:`compare.spec.Spec`
-        (:func:`compare.spec.load_spec`).
+        ``"tiny_digits.toml"``), or a :class:`compare.pipeline.spec.Spec`
+        (:func:`compare.pipeline.spec.load_spec`).
     set
         ``KEY=VALUE`` overrides (``--set``), e.g. ``["seeds=[0, 1, 2]",
         "task.n_train=1000"]``; for a spec file or name only.
@@ -292,9 +292,9 @@ def run(
     ------
     FileNotFoundError
         For an unknown spec name (the message lists the known ones).
-    compare.spec.SpecError
+    compare.pipeline.spec.SpecError
         For a mistake in the spec or in ``set`` (naming the file line or the flag).
-    compare.runner.ResultsLocked
+    compare.pipeline.runner.ResultsLocked
         If another run is using the results directory.
     """
     spec = _resolve_spec(name_or_spec, set, quick)
@@ -303,7 +303,7 @@ def run(
             f"give jobs or scheduler, not both (jobs={jobs}, scheduler={scheduler!r}): "
             "the scheduler's cluster decides how many jobs run at once"
         )
-    from compare.runner import run_spec
+    from compare.pipeline.runner import run_spec
 
     output_dir = Path(out) if out is not None else Path("results") / spec.results_name
     result = run_spec(
@@ -313,7 +313,7 @@ def run(
 
 
 def _resolve_spec(name_or_spec, overrides: Sequence[str], quick: bool) -> Spec:
-    from compare.spec import Spec, load_spec
+    from compare.pipeline.spec import Spec, load_spec
 
     if isinstance(overrides, str):
         raise TypeError(f"set takes a list of KEY=VALUE strings: write set=[{overrides!r}]")
@@ -326,7 +326,7 @@ def _resolve_spec(name_or_spec, overrides: Sequence[str], quick: bool) -> Spec:
         return name_or_spec
     if not isinstance(name_or_spec, (str, os.PathLike)):
         raise TypeError(
-            "expected a spec name, a path to a .toml spec or a compare.spec.Spec, got "
+            "expected a spec name, a path to a .toml spec or a compare.pipeline.spec.Spec, got "
             f"{type(name_or_spec).__name__}"
         )
     return load_spec(find_spec(name_or_spec), list(overrides), quick=quick)

@@ -3,7 +3,7 @@
 spikearena list                      the experiments, specs, model kinds, tasks, cost tables
 spikearena run NAME [ARGS...]        run experiments/NAME.py; ARGS go to the script
                                      (e.g. ``spikearena run quickstart --quick``)
-spikearena run SPEC.toml [OPTIONS]   run an experiment spec through compare.runner:
+spikearena run SPEC.toml [OPTIONS]   run an experiment spec through compare.pipeline.runner:
                                      ``--set KEY=VALUE`` (repeatable), ``--jobs N`` or
                                      ``--scheduler ADDR``, ``--out DIR``, ``--fresh``,
                                      ``--dry-run``, ``--no-progress``
@@ -14,7 +14,7 @@ spikearena data list                 each data set: where it is looked for, foun
 spikearena data fetch NAME           download fashion-mnist or mnist, verified, into
                                      ``--to DIR`` (default: where the loaders look);
                                      ``--force``; ``$SPIKEARENA_DATA_URLS`` replaces
-                                     its URLs (compare.fetch)
+                                     its URLs (compare.data.fetch)
 
 Global options, before the subcommand: ``-v`` (DEBUG messages; ``-vv`` the libraries'
 too) and ``-q`` (warnings and errors only, no progress bars); log lines go to standard
@@ -51,14 +51,12 @@ from compare.api import find_spec as _find_spec_file
 from compare.logs import configured
 
 __all__ = [
-    "add_run_options",
     "benchmark_dirs",
     "experiment_dirs",
     "find_benchmark",
     "find_experiment",
     "find_spec",
     "main",
-    "print_run",
 ]
 
 
@@ -179,9 +177,9 @@ def _print_entries(title: str, entries: list[tuple[str, str]]) -> None:
 
 
 def _list() -> int:
-    from compare.energy import TABLES
-    from compare.models import MODELS, ModelSpec, build_model
-    from compare.tasks import TASKS
+    from compare.data.tasks import TASKS
+    from compare.measure.energy import TABLES
+    from compare.models.registry import MODELS, ModelSpec, build_model
 
     sections = []
     scripts = known_experiments()
@@ -229,6 +227,8 @@ def _spec_parser() -> argparse.ArgumentParser:
             "or a failure resumes. Results: OUT/results.csv (tidy), summary.csv, report.md."
         ),
     )
+    from compare.pipeline.study import add_run_options
+
     add_run_options(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="list the jobs and which are finished; run nothing"
@@ -236,63 +236,9 @@ def _spec_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of a spec run to ``parser``: --set, --quick, --jobs / --scheduler,
-    --out, --fresh, --no-progress (``overrides``, ``quick``, ``jobs``, ``scheduler``,
-    ``out``, ``fresh``, ``no_progress``). The study scripts that run a spec take them too."""
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a field of the spec (dotted key, TOML value), e.g. --set seeds=[0,1,2] "
-        "--set task.n_train=1000; repeatable",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="the spec's smoke-size run: its [quick] table applied before --set, results in "
-        "results/NAME-quick/",
-    )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--jobs",
-        type=_positive_int,
-        default=1,
-        metavar="N",
-        help="1 (default): run the jobs in this process; N > 1: on a local Dask cluster of "
-        "N single-threaded worker processes",
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDR",
-        help="run the jobs on an existing Dask cluster, e.g. tcp://host:8786",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="results directory (default results/NAME, or results/NAME-quick with --quick)",
-    )
-    parser.add_argument("--fresh", action="store_true", help="recompute this spec's finished jobs")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    return parser
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
 def _run_spec(name: str, args: list[str]) -> int:
-    from compare.runner import ResultsStore, plan_spec, run_spec
-    from compare.spec import SpecError, load_spec
+    from compare.pipeline.runner import ResultsStore, plan_spec, run_spec
+    from compare.pipeline.spec import SpecError, load_spec
 
     ns = _spec_parser().parse_args(args)
     path = find_spec(name)
@@ -320,44 +266,14 @@ def _run_spec(name: str, args: list[str]) -> int:
         progress=not ns.no_progress,
         fresh=ns.fresh,
     )
+    from compare.pipeline.study import print_run
+
     print_run(result)
     return 0
 
 
-def print_run(result) -> None:
-    """Print what a spec run (a :class:`compare.runner.RunResult`) computed and where it is."""
-    from compare.results import format_table
-    from compare.runner import format_summary
-
-    spec = result.plan.spec
-    sweeps = [(path, path.rsplit(".", 1)[-1]) for path in spec.sweeps]
-    print()
-    print(
-        format_table(
-            format_summary(result),
-            [
-                ("model", "model"),
-                ("arm", "arm"),
-                *sweeps,
-                ("accuracy", "test accuracy"),
-                ("fit_wall_time_s", "fit (s)"),
-                ("parameter_count", "parameters"),
-            ],
-        )
-    )
-    print(
-        f"\n{len(result.plan.jobs)} jobs: {len(result.computed)} computed, "
-        f"{len(result.reused)} already finished"
-        + (f", {len(result.discarded)} partial discarded" if result.discarded else "")
-    )
-    if len(result.commits) > 1:
-        print(f"note: the jobs ran at different git commits: {', '.join(result.commits)}")
-    print(f"results: {result.output_dir / 'results.csv'}")
-    print(f"report: {result.output_dir / 'report.md'}")
-
-
 def _report(directory: Path) -> int:
-    from compare.html import write_html_report
+    from compare.report.html import write_html_report
 
     try:
         print(write_html_report(directory))
@@ -433,7 +349,7 @@ def _add_data_parser(sub) -> None:
 
 
 def _data(ns) -> int:
-    from compare.fetch import FetchError, data_report, fetch
+    from compare.data.fetch import FetchError, data_report, fetch
 
     if ns.action == "list":
         print(data_report(), end="")

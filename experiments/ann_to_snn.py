@@ -88,10 +88,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import matplotlib.pyplot as plt
 
-    from compare import figures
-    from compare.conversion import ConvertedSNNClassifier
-    from compare.results import environment, write_csv, write_json
-    from compare.tasks import load_task
+    from compare.data.tasks import load_task
+    from compare.files import environment, write_csv, write_json
+    from compare.models.converted_snn import ConvertedSNNClassifier
+    from compare.report import figures
 
     kwargs = {"data_dir": args.data_dir} if args.data_dir is not None else {}
     task = load_task(args.task, **kwargs).subset(args.n_train, args.n_test, random_state=args.seed)

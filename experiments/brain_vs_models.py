@@ -5,7 +5,7 @@ billion neurons, some 10^14-10^15 synapses, about 20 W. This study (study 9 of t
 studies issue) puts every trained model of a spec run next to those figures, on the
 same quantities: neurons (units that compute, inputs not counted), synapses
 (connections with a weight), operations per inference (effective MACs + ACs, measured
-by compare's operations report), energy per inference (compare.energy's estimates,
+by compare's operations report), energy per inference (compare.measure.energy's estimates,
 Horowitz 45 nm fp32, compute only and with memory reads; Loihi for the spiking
 models) and the power each would draw answering once per brain recognition time.
 
@@ -32,10 +32,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from compare import figures
-from compare.report import format_joules, format_si
-from compare.results import format_table, staged_directory, write_csv, write_json
-from compare.study import ROOT, analysis_parser, analysis_source
+from compare.files import staged_directory, write_csv, write_json
+from compare.pipeline.study import ROOT, analysis_parser, analysis_source
+from compare.report import figures
+from compare.tables import format_joules, format_si, format_table
 
 DEFAULT_RESULTS = ROOT / "results" / "fashion_learning_rules_n6000"
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"

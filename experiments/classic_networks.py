@@ -61,11 +61,8 @@ import numpy as np
 import torch
 
 from artificial import CNNClassifier, MLPClassifier
-from compare import figures
-from compare.metrics import evaluate
-from compare.models import ModelSpec, build_model
-from compare.report import format_table
-from compare.results import (
+from compare.data.tasks import load_task
+from compare.files import (
     atomic_write_bytes,
     environment,
     staged_directory,
@@ -73,7 +70,10 @@ from compare.results import (
     write_json,
     write_tidy_csv,
 )
-from compare.tasks import load_task
+from compare.measure.metrics import evaluate
+from compare.models.registry import ModelSpec, build_model
+from compare.report import figures
+from compare.tables import format_table
 
 
 def _preset(estimator) -> dict:

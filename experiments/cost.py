@@ -10,10 +10,10 @@ operations and energy estimates a spec run measured for every model and shows:
 
 - accuracy against operations per inference (MACs + ACs) and against energy per
   inference under every cost table, compute only and with memory reads, each with its
-  Pareto front (:func:`compare.figures.plot_accuracy_vs_cost`);
+  Pareto front (:func:`compare.report.figures.plot_accuracy_vs_cost`);
 - for each spiking model, the synaptic events per spike-driven synapse per inference
   it measured, beside the break-even value above which it costs more than its dense
-  twin (:func:`compare.energy.break_even_spikes_per_synapse`), per cost table.
+  twin (:func:`compare.measure.energy.break_even_spikes_per_synapse`), per cost table.
 
 By default it reads ``results/fashion_learning_rules_n6000/`` (study 3's committed run:
 D&C-400, its MLP twin, the SG-SNN 784-400-10 and logistic regression on Fashion-MNIST,
@@ -37,11 +37,11 @@ import math
 
 import numpy as np
 
-from compare import figures
-from compare.energy import TABLES, break_even_spikes_per_synapse, parse_energy_metric
-from compare.report import format_joules
-from compare.results import format_table, staged_directory, write_csv, write_json
-from compare.study import ROOT, analysis_parser, analysis_source
+from compare.files import staged_directory, write_csv, write_json
+from compare.measure.energy import TABLES, break_even_spikes_per_synapse, parse_energy_metric
+from compare.pipeline.study import ROOT, analysis_parser, analysis_source
+from compare.report import figures
+from compare.tables import format_joules, format_table
 
 DEFAULT_RESULTS = ROOT / "results" / "fashion_learning_rules_n6000"
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"
@@ -196,7 +196,8 @@ def main(argv=None) -> int:
             text.append(
                 "A spiking layer costs less than its dense twin only while its synaptic "
                 "events per spike-driven synapse per inference stay below the break-even "
-                "(Dampfhoffer et al. 2023; `compare.energy.break_even_spikes_per_synapse`).\n"
+                "(Dampfhoffer et al. 2023; "
+                "`compare.measure.energy.break_even_spikes_per_synapse`).\n"
             )
             text.append(
                 format_table(

@@ -81,7 +81,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def load(args):
-    from compare.tasks import load_task
+    from compare.data.tasks import load_task
 
     kwargs = {"data_dir": args.data_dir} if args.data_dir is not None else {}
     task = load_task(args.task, **kwargs)
@@ -120,8 +120,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from sklearn.metrics import confusion_matrix
 
-    from compare import figures
-    from compare.results import environment, write_csv, write_json
+    from compare.files import environment, write_csv, write_json
+    from compare.report import figures
     from spiking.networks.diehl_cook import PAPER_VARIANTS, DiehlCook2015
 
     task = load(args)

@@ -27,12 +27,12 @@ it N = 1600); ``--quick`` is a smoke-size run (N = 100 alone, minutes); the opti
 
 from __future__ import annotations
 
-from compare import figures
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.runner import ResultsStore
-from compare.stats import interval_rows
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.stats import interval_rows
+from compare.pipeline.runner import ResultsStore
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_table, percent_interval
 from spiking.networks.diehl_cook import PAPER_VARIANTS
 
 SPEC = ROOT / "experiments" / "specs" / "diehl_cook_sizes.toml"

@@ -101,9 +101,9 @@ def kmeans_templates(X, y, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, f
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from compare.report import format_table
-    from compare.results import atomic_write_text, environment, write_csv, write_json
-    from compare.tasks import load_task
+    from compare.data.tasks import load_task
+    from compare.files import atomic_write_text, environment, write_csv, write_json
+    from compare.tables import format_table
     from spiking.networks.diehl_cook import DiehlCook2015
 
     model = DiehlCook2015.load(args.model)

@@ -33,11 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv, write_json
-from compare.stats import confidence_interval, format_p, interval_rows, paired_test
-from compare.study import ROOT, run_study, study_parser
-from compare.tasks import load_task
+from compare.data.tasks import load_task
+from compare.files import staged_directory, write_csv, write_json
+from compare.measure.stats import confidence_interval, format_p, interval_rows, paired_test
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.tables import format_table, percent_interval
 from spiking.networks.diehl_cook import DiehlCook2015, RunawayError
 
 SPEC = ROOT / "experiments" / "specs" / "dynamics_ablation.toml"

@@ -5,7 +5,7 @@ new classes alone is known to forget the old ones almost entirely ("catastrophic
 forgetting", McCloskey & Cohen 1989). Competitive STDP networks are said to forget
 less, because each neuron learns only from the inputs it wins and most neurons are
 left alone by a new class (Allred & Roy 2020). This study (study 6 of the studies
-issue) puts both on the class-incremental protocol of :mod:`compare.continual`:
+issue) puts both on the class-incremental protocol of :mod:`compare.measure.continual`:
 Fashion-MNIST's 10 classes as 5 tasks of 2, learnt in turn, with no replay and no
 task label, tested after each task on every class seen so far.
 
@@ -13,7 +13,7 @@ The spec is ``experiments/specs/forgetting.toml``: the Diehl & Cook network (N =
 its MLP twin (784-100-10), a surrogate-gradient SNN of the same shape and logistic
 regression, 3 seeds. Each job also trains the model on all classes at once (its
 ``accuracy``: the joint reference), and after the last task a linear probe of what its
-read-out sees (:func:`compare.continual.linear_probe`): the accuracy a fresh linear
+read-out sees (:func:`compare.measure.continual.linear_probe`): the accuracy a fresh linear
 read-out of its last hidden layer (of the D&C network's spike counts) reaches on all
 classes, which tells forgetting in the representation from forgetting in the read-out.
 
@@ -36,11 +36,11 @@ import re
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from compare import figures
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.stats import interval_rows
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.stats import interval_rows
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "forgetting.toml"
 SEEN = re.compile(r"^accuracy_seen\[after=(\d+)\]$")

@@ -32,12 +32,12 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from compare import figures
-from compare.report import format_seconds, percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.runner import ResultsStore
-from compare.stats import interval_rows
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.stats import interval_rows
+from compare.pipeline.runner import ResultsStore
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_seconds, format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "latency.toml"
 GRID_POINTS = 60

@@ -29,11 +29,11 @@ per D&C seed more); ``--quick`` is a smoke-size run (minutes).
 
 from __future__ import annotations
 
-from compare import figures
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.stats import format_paired_statistics, interval_rows, paired_statistics
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.stats import format_paired_statistics, interval_rows, paired_statistics
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"
 ENERGY = "energy_with_memory[horowitz-45nm-fp32@1]"

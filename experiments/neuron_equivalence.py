@@ -4,7 +4,7 @@ The two arms simulate their neurons with different machinery: Brian2 integrates 
 membrane equation it generates code for (:func:`spiking.neurons.current_lif`, exact
 linear integration), the torch arm steps :func:`artificial.snn.lif_step`, whose
 constants come from the same physical values through one conversion
-(:func:`compare.equivalence.lif_parameter_kwargs`: beta = exp(-dt / tau_m), threshold
+(:func:`compare.models.equivalence.lif_parameter_kwargs`: beta = exp(-dt / tau_m), threshold
 and reset relative to rest). This study drives both with the same currents, one
 neuron per amplitude from below rheobase to five times it, modulated by a slow sine
 and a step, and overlays their membrane traces and spikes (study 10 of the studies
@@ -28,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from compare import figures
-from compare.equivalence import simulate_both
-from compare.report import format_table
-from compare.results import environment, staged_directory, write_csv, write_json
+from compare.files import environment, staged_directory, write_csv, write_json
+from compare.models.equivalence import simulate_both
+from compare.report import figures
+from compare.tables import format_table
 
 DT_MS = 0.1
 DURATION_MS = 300.0

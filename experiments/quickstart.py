@@ -11,7 +11,7 @@ where their files are here (``spikearena data list`` says; ``--help`` too).
 
 Run ``python experiments/quickstart.py`` (or ``spikearena run quickstart``);
 ``--quick`` is a smoke-size run. Results go to ``results/quickstart/`` (other tasks:
-``results/quickstart-TASK/``); each model is a job of :mod:`compare.runner`, so a
+``results/quickstart-TASK/``); each model is a job of :mod:`compare.pipeline.runner`, so a
 second run reuses the finished ones (``--fresh`` computes them again).
 """
 
@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compare import catalog
-from compare.experiment import ExperimentConfig, run_experiment
-from compare.models import ModelSpec
-from compare.report import format_table
-from compare.tasks import MNIST_5K_FILE
+from compare.data import catalog
+from compare.data.tasks import MNIST_5K_FILE
+from compare.models.registry import ModelSpec
+from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.runner import run_experiment
+from compare.tables import format_table
 
 N_HIDDEN = 100  # excitatory neurons of the STDP net = hidden units of its MLP twin
 SEEDS = (0,)

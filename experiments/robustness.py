@@ -4,7 +4,7 @@ Spiking networks are often said to be robust to noise because a neuron integrate
 many inputs before it fires; a backprop network is said to be brittle outside the
 distribution it was trained on. This study (study 5 of the studies issue) tests both
 claims the same way for every model: each model trains once on clean images and is
-then tested on seeded corrupted copies of the test set (:mod:`compare.corruptions`:
+then tested on seeded corrupted copies of the test set (:mod:`compare.data.corruptions`:
 additive Gaussian noise, salt-and-pepper noise, an occluding square; severities 1-5),
 the same copies for every model and seed, so the accuracies pair.
 
@@ -29,12 +29,12 @@ minutes); the options of ``spikearena run SPEC.toml`` apply (``--set``, ``--jobs
 
 from __future__ import annotations
 
-from compare import figures
-from compare.metrics import parse_corruption_metric
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.stats import interval_rows
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.metrics import parse_corruption_metric
+from compare.measure.stats import interval_rows
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "robustness.toml"
 

@@ -30,11 +30,11 @@ part 1 alone.
 
 from __future__ import annotations
 
-from compare import figures
-from compare.report import percent_interval
-from compare.results import format_table, staged_directory, write_csv
-from compare.stats import interval_rows
-from compare.study import ROOT, run_study, study_parser
+from compare.files import staged_directory, write_csv
+from compare.measure.stats import interval_rows
+from compare.pipeline.study import ROOT, run_study, study_parser
+from compare.report import figures
+from compare.tables import format_table, percent_interval
 
 SPECS = ROOT / "experiments" / "specs"
 SPEC = SPECS / "sample_efficiency.toml"

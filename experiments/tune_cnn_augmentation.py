@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from artificial import CNNClassifier
-from compare.tasks import load_task
+from compare.data.tasks import load_task
 
 CANDIDATES = {
     "augmented-20ep-dropout0.5": {"augment": True, "epochs": 20, "dropout": 0.5},

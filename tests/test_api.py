@@ -9,7 +9,7 @@ import pytest
 
 import compare
 from compare.api import Results, find_spec, read_results, run
-from compare.spec import Spec, SpecError, load_spec
+from compare.pipeline.spec import Spec, SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "experiments" / "specs"
@@ -38,7 +38,7 @@ def readme_run(tmp_path_factory):
 
 
 def test_importing_compare_imports_nothing_heavy():
-    """`import compare.tasks` imports the package first: it must stay cheap."""
+    """`import compare.data.tasks` imports the package first: it must stay cheap."""
     code = (
         "import sys, compare, compare.api\n"
         "heavy = ['torch', 'brian2', 'dask', 'pandas', 'sklearn', 'matplotlib']\n"
@@ -52,7 +52,9 @@ def test_importing_compare_imports_nothing_heavy():
 
 
 def test_the_exports_are_the_functions_they_name():
-    from compare import api, spec, tasks
+    from compare import api
+    from compare.data import tasks
+    from compare.pipeline import spec
 
     assert compare.__all__ == ["Results", "load_spec", "load_task", "read_results", "run"]
     assert compare.run is api.run and compare.read_results is api.read_results

@@ -831,9 +831,9 @@ def test_a_gru_learns_mnist1d_sequences():
 
 @pytest.fixture(scope="module")
 def mnist1d_task():
-    """MNIST-1D, generated offline by the mnist1d package (compare.tasks.load_mnist1d)."""
+    """MNIST-1D, generated offline by the mnist1d package (compare.data.tasks.load_mnist1d)."""
     pytest.importorskip("mnist1d")
-    from compare.tasks import load_mnist1d
+    from compare.data.tasks import load_mnist1d
 
     return load_mnist1d()
 

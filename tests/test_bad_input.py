@@ -1,7 +1,7 @@
 """Bad input, everywhere a user can give it: a clear error, and nothing on disk touched.
 
 One battery across the project's entry points: IDX files and data directories, model
-inputs (every kind in ``compare.models.MODELS``), ``Task`` construction, experiment
+inputs (every kind in ``compare.models.registry.MODELS``), ``Task`` construction, experiment
 specs and ``--set`` flags, results directories, saved spiking models, and a disk that
 fills up while a result is written. Each case checks two things:
 
@@ -44,13 +44,9 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-import compare.results
+import compare.files
 from compare.cli import main as cli_main
-from compare.models import MODELS, ModelSpec, build_model
-from compare.results import atomic_write_bytes
-from compare.runner import run_spec
-from compare.spec import SpecError, load_spec
-from compare.tasks import (
+from compare.data.tasks import (
     IDX_FILES,
     IDXFormatError,
     Task,
@@ -59,6 +55,10 @@ from compare.tasks import (
     read_idx,
     write_idx,
 )
+from compare.files import atomic_write_bytes
+from compare.models.registry import MODELS, ModelSpec, build_model
+from compare.pipeline.runner import run_spec
+from compare.pipeline.spec import SpecError, load_spec
 from spiking.networks.diehl_cook import DiehlCook2015
 from spiking.state import params_to_json
 
@@ -394,7 +394,7 @@ def no_simulation(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("reached a simulation: the input should have been refused first")
 
-    from compare.conversion import ConvertedSNNClassifier
+    from compare.models.converted_snn import ConvertedSNNClassifier
 
     monkeypatch.setattr(DiehlCook2015, "_present", fail)
     monkeypatch.setattr(DiehlCook2015, "_learn", fail)
@@ -657,7 +657,7 @@ def test_a_task_that_breaks_the_contract_is_refused_naming_the_field(case):
 
 
 def test_a_class_without_training_examples_is_allowed_by_design():
-    """Not bad input: class-incremental splits (compare.corruptions.class_incremental)
+    """Not bad input: class-incremental splits (compare.data.corruptions.class_incremental)
     keep every class name while each split's training set holds only some classes."""
     task = make_task(y_train=np.arange(30, dtype=np.int64) % 2)
     assert task.n_classes == 3 and 2 not in task.y_train
@@ -1211,7 +1211,7 @@ def test_a_full_disk_keeps_the_previous_file_and_leaves_no_temporary_file(
     atomic_write_bytes(path, b"model,accuracy\nlr,0.9\n")
     failed = disk_fills_up(".results.csv.")
     with unchanged(tmp_path), pytest.raises(OSError, match="No space left on device") as info:
-        compare.results.atomic_write_text(path, "model,accuracy\n" + "lr,0.95\n" * 1000)
+        compare.files.atomic_write_text(path, "model,accuracy\n" + "lr,0.95\n" * 1000)
     assert info.value.errno == errno.ENOSPC and failed  # the write did fail part-way
 
 

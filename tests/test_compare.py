@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from compare.cli import main as cli_main
-from compare.experiment import ExperimentConfig, run_experiment
-from compare.models import ModelSpec, build_model
-from compare.results import TIDY_COLUMNS, atomic_write_text, replace_directory
+from compare.files import TIDY_COLUMNS, atomic_write_text, replace_directory
+from compare.models.registry import ModelSpec, build_model
+from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,7 @@ def _snapshot(directory: Path) -> dict:
 
 
 def test_quickstart_help_says_where_each_task_is(tmp_path, monkeypatch, capsys):
-    from compare.tasks import write_idx
+    from compare.data.tasks import write_idx
 
     monkeypatch.setenv("SPIKEARENA_DATA_PATH", str(tmp_path / "nothing"))
     monkeypatch.delenv("SPIKEARENA_DATA", raising=False)
@@ -179,7 +180,7 @@ def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
 
 def test_report_shows_intervals_energy_and_paired_statistics(tmp_path):
     """Two models x two seeds: every new report section, from the tidy rows."""
-    from compare.stats import paired_statistics
+    from compare.measure.stats import paired_statistics
 
     out = tmp_path / "cheap"
     result = run_experiment(_cheap_config(), out, progress=False)
@@ -299,7 +300,7 @@ def test_python_m_compare_explains_itself():
 
 def test_training_figures_draw_what_they_are_given(tmp_path):
     """The spiking-training figures draw a history, snapshots and a raster to files."""
-    from compare import figures
+    from compare.report import figures
 
     rng = np.random.default_rng(0)
     history = {
@@ -331,7 +332,7 @@ def test_training_figures_draw_what_they_are_given(tmp_path):
 
 
 def test_learning_curves_draw_each_model_with_its_test_and_published_marks(tmp_path):
-    from compare import figures
+    from compare.report import figures
 
     curves = {
         "mlp": {"train_loss": [1.0, 0.5, 0.25], "train_accuracy": [0.5, 0.7, 0.9]},
@@ -387,8 +388,8 @@ _SMALL_FIT = {"epochs": 30, "batch_size": 32, "learning_rate": 3e-3}
 )
 def test_registry_builds_each_family_and_compare_measures_it(kind, params, estimator):
     """Each registered family goes through compare's evaluation, operations included."""
-    from compare.metrics import evaluate
-    from compare.tasks import load_digits
+    from compare.data.tasks import load_digits
+    from compare.measure.metrics import evaluate
 
     task = load_digits().subset(n_train=300, n_test=100)
     model = build_model(ModelSpec(kind, kind, params), random_state=0)

@@ -8,7 +8,7 @@ against its own ANN.
 Three compiled layouts serve the default tests (each compiles once, 30-90 s on a cold
 build cache, then loads in seconds): 1 -> 2 neurons for 100 steps (also the doctest of
 spiking.networks.converted), 6-5-4-3 for 200 steps, and 64-32-10 for 100 steps (also
-the doctest of compare.conversion and experiments/ann_to_snn.py --quick).
+the doctest of compare.models.converted_snn and experiments/ann_to_snn.py --quick).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from sklearn.exceptions import NotFittedError
 from artificial import CNNClassifier, MLPClassifier
 from artificial.conversion import convert_mlp, mlp_parameters, normalise
 from artificial.models import MLP
-from compare.conversion import ConvertedSNNClassifier
-from compare.metrics import OPERATION_UNITS, evaluate
-from compare.models import ModelSpec, build_model
-from compare.tasks import load_digits
+from compare.data.tasks import load_digits
+from compare.measure.metrics import OPERATION_UNITS, evaluate
+from compare.models.converted_snn import ConvertedSNNClassifier
+from compare.models.registry import ModelSpec, build_model
 from spiking.networks.converted import IFNetwork, IFParams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -414,7 +414,7 @@ def test_ann_to_snn_script_writes_its_table_figure_and_metrics(tmp_path, monkeyp
 
 
 def test_accuracy_vs_time_steps_figure_draws_each_curve_and_the_reference(tmp_path):
-    from compare import figures
+    from compare.report import figures
 
     curves = {"99.9th percentile": ([1, 10, 100], [0.2, 0.8, 0.9]), "max-norm": ([10], [0.7])}
     ax = figures.plot_accuracy_vs_time_steps(curves, reference=0.9)

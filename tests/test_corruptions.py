@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from compare.corruptions import CORRUPTIONS, class_incremental, corrupt, corrupt_task
-from compare.tasks import load_digits
+from compare.data.corruptions import CORRUPTIONS, class_incremental, corrupt, corrupt_task
+from compare.data.tasks import load_digits
 
 GRAY = np.full((200, 28 * 28), 0.5, dtype=np.float32)
 

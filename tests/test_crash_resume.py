@@ -51,8 +51,8 @@ import numpy as np
 import pytest
 
 from compare.cli import main as cli_main
-from compare.runner import DONE, job_id, plan_spec, run_spec
-from compare.spec import load_spec
+from compare.pipeline.runner import DONE, job_id, plan_spec, run_spec
+from compare.pipeline.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMING_UNITS = {"s", "s/example", "MB"}  # times and peak memory: the values that vary per run

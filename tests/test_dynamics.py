@@ -242,7 +242,7 @@ def test_the_authors_euler_runs_away_within_the_first_fashion_images_not_the_fir
     Fashion-MNIST within its first images, where volleys of 20-30 inhibitory spikes per
     step occur, and not on the first MNIST digits (N = 400: about 12 spikes per image;
     it does run away later in some runs: docs/FINDINGS.md, study 11)."""
-    from compare.tasks import load_fashion_mnist, load_mnist_5k
+    from compare.data.tasks import load_fashion_mnist, load_mnist_5k
 
     try:
         fashion = load_fashion_mnist()

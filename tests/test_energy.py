@@ -1,11 +1,11 @@
-"""compare.energy: cost tables, energy estimates by hand, the break-even spike count."""
+"""compare.measure.energy: cost tables, energy estimates by hand, the break-even spike count."""
 
 import dataclasses
 import json
 
 import pytest
 
-from compare.energy import (
+from compare.measure.energy import (
     HOROWITZ_45NM_FP32,
     PJ,
     TABLES,

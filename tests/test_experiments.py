@@ -61,7 +61,7 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
 
 
 def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_path):
-    from compare.tasks import DEBIAN_FASHION_MNIST_DIR
+    from compare.data.tasks import DEBIAN_FASHION_MNIST_DIR
 
     study = _script("classic_networks")
     tasks = ["mnist1d"] + (["fashion-mnist"] if DEBIAN_FASHION_MNIST_DIR.is_dir() else [])
@@ -132,7 +132,7 @@ def test_neuron_equivalence_quick_writes_the_agreement_of_both_arms(tmp_path):
 
 
 def test_tune_cnn_augmentation_quick_scores_every_candidate_on_a_validation_split(tmp_path):
-    from compare.tasks import load_task
+    from compare.data.tasks import load_task
 
     try:
         load_task("fashion-mnist")

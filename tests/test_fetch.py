@@ -1,4 +1,4 @@
-"""`spikearena data fetch` / `data list` (compare.fetch), against servers on 127.0.0.1 only.
+"""`spikearena data fetch` / `data list` (compare.data.fetch), against servers on 127.0.0.1 only.
 
 Each test serves small generated IDX files (or, where Debian's package is installed,
 the real Fashion-MNIST files) from a ThreadingHTTPServer in a thread; nothing touches
@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare import catalog
-from compare.catalog import DataFile, DataSet
 from compare.cli import main
-from compare.fetch import PACKAGED, FetchError, base_urls, fetch
-from compare.tasks import load_mnist, task_identity, write_idx
+from compare.data import catalog
+from compare.data.catalog import DataFile, DataSet
+from compare.data.fetch import PACKAGED, FetchError, base_urls, fetch
+from compare.data.tasks import load_mnist, task_identity, write_idx
 
 N_TRAIN, N_TEST, SIDE = 12, 5, 4
 DEBIAN_DIR = catalog.FASHION_MNIST.system_dirs[0]

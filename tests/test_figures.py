@@ -1,4 +1,4 @@
-"""compare.figures on tidy rows: accuracy against training-set size, corruption severity
+"""compare.report.figures on tidy rows: accuracy against training-set size, corruption severity
 and energy (with the Pareto front), drawn from hand-made rows with known means."""
 
 import itertools
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from compare import figures
+from compare.report import figures
 
 T_975_1 = stats.t.ppf(0.975, 1)  # 95 % t quantile with 1 degree of freedom (2 seeds)
 

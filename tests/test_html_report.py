@@ -1,4 +1,4 @@
-"""compare.html: report.html of a real (tiny) experiment, read as HTML and in a browser.
+"""compare.report.html: report.html of a real (tiny) experiment, read as HTML and in a browser.
 
 The experiment is two torch models (MLP, logistic regression) x two seeds on a digits
 subset, so that every section appears (paired statistics need 2 models and 2 seeds).
@@ -20,9 +20,10 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from compare.experiment import ExperimentConfig, run_experiment
-from compare.html import read_results, write_html_report
-from compare.models import ModelSpec
+from compare.models.registry import ModelSpec
+from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.runner import run_experiment
+from compare.report.html import read_results, write_html_report
 
 CONFIG = ExperimentConfig(
     name="html-check",

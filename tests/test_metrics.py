@@ -1,13 +1,13 @@
-"""compare.metrics: macro-F1 from the confusion matrix, energy metrics from evaluate."""
+"""compare.measure.metrics: macro-F1 from the confusion matrix, energy metrics from evaluate."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix, f1_score
 
-from compare.energy import energy_metric, estimate_energy
-from compare.metrics import ENERGY_UNIT, evaluate, macro_f1
-from compare.models import ModelSpec, build_model
-from compare.tasks import load_digits
+from compare.data.tasks import load_digits
+from compare.measure.energy import energy_metric, estimate_energy
+from compare.measure.metrics import ENERGY_UNIT, evaluate, macro_f1
+from compare.models.registry import ModelSpec, build_model
 
 
 def test_macro_f1_by_hand():
@@ -119,7 +119,7 @@ def test_peak_rss_reads_ru_maxrss_in_the_platforms_unit(monkeypatch, platform, m
     import sys
     from types import SimpleNamespace
 
-    from compare.metrics import peak_rss_mb
+    from compare.measure.metrics import peak_rss_mb
 
     sizes = {resource.RUSAGE_SELF: maxrss, resource.RUSAGE_CHILDREN: maxrss // 3}
     monkeypatch.setattr(sys, "platform", platform)

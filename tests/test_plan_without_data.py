@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from compare import catalog
 from compare.cli import main
-from compare.runner import plan_spec, run_spec
-from compare.spec import Spec, load_spec
+from compare.data import catalog
+from compare.pipeline.runner import plan_spec, run_spec
+from compare.pipeline.spec import Spec, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted((ROOT / "experiments" / "specs").glob("*.toml"))

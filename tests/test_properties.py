@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from artificial import LogisticRegression
-from compare.spec import SpecError, parse_override, parse_spec
-from compare.tasks import Task
+from compare.data.tasks import Task
+from compare.pipeline.spec import SpecError, parse_override, parse_spec
 
 # --- the spec parser -------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
-"""compare.report's builders: the report as data (sections, tables), from hand-made rows."""
+"""compare.report.markdown's builders: the report as data (sections, tables), from
+hand-made rows."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from compare.energy import energy_metric, estimate_energy, get_table
-from compare.report import (
+from compare.measure.energy import energy_metric, estimate_energy, get_table
+from compare.measure.stats import confidence_interval, format_p
+from compare.report.markdown import (
     Figure,
     Section,
     Table,
@@ -14,7 +16,6 @@ from compare.report import (
     markdown_section,
     paired_section,
 )
-from compare.stats import confidence_interval, format_p
 
 HOROWITZ = get_table("horowitz-45nm-fp32")
 LOIHI = get_table("loihi-2018")

@@ -1,4 +1,4 @@
-"""compare/runner.py: job ids, the results store, resuming, locking, Dask, the spec CLI."""
+"""compare/pipeline/runner.py: job ids, the results store, resuming, locking, Dask, the spec CLI."""
 
 import csv
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compare.cli import main as cli_main
-from compare.runner import (
+from compare.pipeline.runner import (
     DONE,
     ResultsLocked,
     ResultsStore,
@@ -21,7 +21,7 @@ from compare.runner import (
     plan_spec,
     run_spec,
 )
-from compare.spec import load_spec, parse_spec
+from compare.pipeline.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "experiments" / "specs" / "tiny_digits.toml"
@@ -123,7 +123,8 @@ def test_any_change_of_a_jobs_config_changes_its_id():
 
 def test_job_ids_are_the_same_in_another_process():
     code = (
-        "from compare.spec import load_spec; from compare.runner import plan_spec; "
+        "from compare.pipeline.spec import load_spec\n"
+        "from compare.pipeline.runner import plan_spec\n"
         f"print(' '.join(j.id for j in plan_spec(load_spec({str(TINY)!r})).jobs))"
     )
     out = subprocess.run(
@@ -271,7 +272,7 @@ def test_partial_and_staging_directories_are_discarded_and_recomputed(reference,
 
 
 def test_a_job_dir_is_complete_or_absent_when_writing_fails(tmp_path, monkeypatch):
-    import compare.runner as runner
+    import compare.pipeline.runner as runner
 
     spec = load_spec(TINY, ["seeds=[0]", "sweeps={}", "models.mlp.params.hidden_sizes=[8]"])
     real = runner.write_json
@@ -377,7 +378,7 @@ def test_a_sigint_lost_in_a_garbage_collector_callback_still_stops_the_run(
 ):
     # what CI saw once: Ctrl-C landed in one of matplotlib's weakref callbacks, the
     # interrupt was ignored there, and the run finished with status 0
-    import compare.runner as runner
+    import compare.pipeline.runner as runner
 
     execute = runner.execute_job
     calls = []
@@ -407,7 +408,7 @@ def test_sigkill_while_writing_a_job_leaves_no_directory_taken_as_finished(refer
     killer = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "import compare.runner as runner\n"
+        "import compare.pipeline.runner as runner\n"
         "real, markers = runner.write_json, []\n"
         "def write_json(path, obj):\n"
         "    if Path(path).name == runner.DONE:\n"

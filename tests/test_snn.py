@@ -33,7 +33,7 @@ from artificial.snn import (
     lif_step,
     rate_encode,
 )
-from compare.equivalence import lif_parameter_kwargs, simulate_both
+from compare.models.equivalence import lif_parameter_kwargs, simulate_both
 from spiking.neurons import CurrentLIFParams
 
 SEED = 1234

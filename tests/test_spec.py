@@ -1,4 +1,4 @@
-"""compare/spec.py: experiment specs, their checks (naming key and line) and --set flags."""
+"""compare/pipeline/spec.py: experiment specs, their checks (naming key and line), --set."""
 
 import json
 import random
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from compare.experiment import ExperimentConfig
-from compare.models import MODELS, ModelSpec
-from compare.spec import (
+from compare.models.registry import MODELS, ModelSpec
+from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.spec import (
     KeyLocator,
     SpecError,
     load_spec,
@@ -448,7 +448,7 @@ def test_required_parts_are_asked_for(tmp_path):
 
 
 def test_an_experiment_config_round_trips_through_a_spec():
-    from compare.spec import Spec
+    from compare.pipeline.spec import Spec
 
     config = ExperimentConfig(
         name="rt",
@@ -519,7 +519,7 @@ def test_quick_merges_its_table_over_the_spec_and_set_flags_win(tmp_path):
 
 
 def test_a_quick_table_changes_no_job_of_the_full_run(tmp_path):
-    from compare.runner import plan_spec
+    from compare.pipeline.runner import plan_spec
 
     plain = load_spec(_write(tmp_path, BASE, "a.toml"))
     quick_table = "\n[quick]\nseeds = [0]\ntask = { n_train = 40 }\n"
@@ -578,7 +578,7 @@ def test_every_study_spec_has_a_quick_run_that_is_smaller(name):
         assert name == "tiny_digits.toml"  # the demo spec is smoke-sized already
         return
     quick = load_spec(SPECS / name, quick=True)
-    from compare.runner import plan_spec
+    from compare.pipeline.runner import plan_spec
 
     assert len(plan_spec(quick).jobs) <= len(plan_spec(full).jobs)
     assert quick.task.n_test < (full.task.n_test or 10_000)

@@ -23,7 +23,7 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
-from compare.tasks import DEBIAN_FASHION_MNIST_DIR, load_fashion_mnist
+from compare.data.tasks import DEBIAN_FASHION_MNIST_DIR, load_fashion_mnist
 from spiking import backend
 from spiking.networks.diehl_cook import (
     CHUNK_ROWS,

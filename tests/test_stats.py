@@ -1,4 +1,5 @@
-"""compare.stats: intervals over seeds, paired tests, Holm's correction, the paired table."""
+"""compare.measure.stats: intervals over seeds, paired tests, Holm's correction, and the
+paired table."""
 
 import math
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from compare.stats import (
+from compare.measure.stats import (
     confidence_interval,
     format_p,
     format_paired_statistics,

@@ -12,12 +12,12 @@ import torch
 
 from artificial import LogisticRegression, MLPClassifier
 from artificial.snn import SpikingMLPClassifier
-from compare.continual import ContinualResult, class_incremental_learning
-from compare.corruptions import corrupt
-from compare.metrics import corrupted_accuracy, parse_corruption_metric
-from compare.runner import run_spec
-from compare.spec import parse_spec
-from compare.tasks import load_digits
+from compare.data.corruptions import corrupt
+from compare.data.tasks import load_digits
+from compare.measure.continual import ContinualResult, class_incremental_learning
+from compare.measure.metrics import corrupted_accuracy, parse_corruption_metric
+from compare.pipeline.runner import run_spec
+from compare.pipeline.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 

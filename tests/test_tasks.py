@@ -1,4 +1,4 @@
-"""Tests for compare.tasks: IDX reading/writing, the loaders, and Task itself.
+"""Tests for compare.data.tasks: IDX reading/writing, the loaders, and Task itself.
 
 Everything runs offline on tiny files written to ``tmp_path``, except one test that
 reads the real Fashion-MNIST files from Debian's dataset-fashion-mnist package and is
@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compare import catalog
-from compare.catalog import search_path
-from compare.tasks import (
+from compare.data import catalog
+from compare.data.catalog import search_path
+from compare.data.tasks import (
     DEBIAN_FASHION_MNIST_DIR,
     FASHION_MNIST_CLASSES,
     IDX_FILES,

@@ -308,7 +308,8 @@ class SpikeRaster:
     """1, or more when the example was repeated at a higher intensity."""
 
     def groups(self) -> dict:
-        """The three groups in drawing order, for :func:`compare.figures.plot_spike_raster`."""
+        """The three groups in drawing order (for
+        :func:`compare.report.figures.plot_spike_raster`)."""
         return {"input": self.input, "excitatory": self.excitatory, "inhibitory": self.inhibitory}
 
 
@@ -416,7 +417,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
         Resumes training (for instance of a model from :meth:`load`), or learns from
         data that arrives in parts, such as the tasks of a class-incremental sequence
-        (:mod:`compare.continual`). An unfitted model is initialised as :meth:`fit`
+        (:mod:`compare.measure.continual`). An unfitted model is initialised as :meth:`fit`
         does, with ``classes_`` from ``classes`` when given (every class that will
         occur) or else from ``y``, and trained for one epoch. Labels must be among
         ``classes_``; ``X`` may hold any subset of them.
@@ -620,8 +621,9 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
 
     def readout_features(self, X) -> np.ndarray:
         """What the read-out sees: each excitatory neuron's spike count per example,
-        float64 ``(n_samples, n_excitatory)`` (:meth:`spike_counts`). :mod:`compare.continual`
-        fits a linear probe on these to measure what the weights still represent."""
+        float64 ``(n_samples, n_excitatory)`` (:meth:`spike_counts`).
+        :mod:`compare.measure.continual` fits a linear probe on these to measure what the
+        weights still represent."""
         return self.spike_counts(X).astype(np.float64)
 
     def spike_counts(self, X) -> np.ndarray:

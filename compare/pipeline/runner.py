@@ -3,7 +3,7 @@ execution in this process or on a Dask cluster.
 
 Jobs
 ----
-A spec (:mod:`compare.spec`) expands to points (the Cartesian product of its sweeps)
+A spec (:mod:`compare.pipeline.spec`) expands to points (the Cartesian product of its sweeps)
 and each point to every model x seed on the point's task: one *job* each. A job
 whose config comes out the same at several points (a model that no sweep touches)
 is one job, run once and counted at every point it belongs to.
@@ -60,7 +60,7 @@ The results store
                        is installed
 ``summary.csv``        one row per point x model: accuracy over seeds with intervals,
                        macro-F1, times, operations (and the point's sweep values)
-``report.md``          without sweeps, the report of :mod:`compare.report` (with
+``report.md``          without sweeps, the report of :mod:`compare.report.markdown` (with
                        ``figures/`` and ``task.json``); with sweeps, an overview table
                        linking one such report per point, ``points/pNN/``
 
@@ -121,10 +121,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from compare.energy import get_table
-from compare.experiment import ExperimentConfig
-from compare.models import ModelSpec, build_model
-from compare.results import (
+from compare.data.tasks import TASK_CLASSES, Task, load_task, task_identity
+from compare.files import (
     TIDY_COLUMNS,
     atomic_write_bytes,
     atomic_write_text,
@@ -134,9 +132,11 @@ from compare.results import (
     write_json,
     write_parquet,
 )
-from compare.spec import Spec
-from compare.stats import confidence_interval
-from compare.tasks import TASK_CLASSES, Task, load_task, task_identity
+from compare.measure.energy import get_table
+from compare.measure.stats import confidence_interval
+from compare.models.registry import ModelSpec, build_model
+from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.spec import Spec
 
 __all__ = [
     "DONE",
@@ -251,8 +251,8 @@ def job_config(model: ModelSpec, seed: int, config: ExperimentConfig, task_sha25
 def job_id(config: Mapping) -> str:
     """16 hex digits of SHA-256 over the canonical JSON of ``config``, data location aside.
 
-    >>> from compare.models import ModelSpec
-    >>> from compare.experiment import ExperimentConfig
+    >>> from compare.models.registry import ModelSpec
+    >>> from compare.pipeline.experiment import ExperimentConfig
     >>> lr = ModelSpec("lr", "logistic", {"epochs": 5})
     >>> here = ExperimentConfig("e", (lr,), task_params={"data_dir": "/a"})
     >>> there = ExperimentConfig("e", (lr,), task_params={"data_dir": "/b"})
@@ -354,7 +354,7 @@ def _different_data(task: Task, planned: str) -> str:
 def plan_spec(spec: Spec) -> Plan:
     """Expand ``spec`` into points and jobs, without reading any data set.
 
-    A task's digest comes from :func:`compare.tasks.task_identity` (pinned for the
+    A task's digest comes from :func:`compare.data.tasks.task_identity` (pinned for the
     published data sets, computed for files that are present), so job ids and
     ``--dry-run`` work on a machine that does not have the data.
     """
@@ -435,8 +435,8 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
 def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
-    from compare.continual import class_incremental_learning
-    from compare.metrics import corrupted_accuracy, evaluate
+    from compare.measure.continual import class_incremental_learning
+    from compare.measure.metrics import corrupted_accuracy, evaluate
     from spiking.backend import cache_root
 
     # Ctrl-C must abandon a job, never let it record a simulation cut short: Brian2's
@@ -539,7 +539,7 @@ class JobRecord:
     weights: np.ndarray | None
     """Learned input weights, ``(n_features, n_units)``, where the model has them."""
     energy: tuple
-    """:func:`compare.energy.estimate_energy` breakdowns."""
+    """:func:`compare.measure.energy.estimate_energy` breakdowns."""
     decision_latency: np.ndarray | None = None
     """Per operations example, the seconds to a stable right answer (NaN: wrong), for
     models with ``decision_latency``; None otherwise."""
@@ -874,7 +874,7 @@ def summarise(config: ExperimentConfig, rows: Sequence[Mapping]) -> list[dict]:
     """One row per model of ``config`` from its tidy rows: accuracy over seeds and means.
 
     Accuracy: mean, SD, 95 % t-interval and percentile bootstrap interval over seeds
-    (:func:`compare.stats.confidence_interval`); the rest are means over seeds.
+    (:func:`compare.measure.stats.confidence_interval`); the rest are means over seeds.
     """
 
     def values(label, metric):
@@ -945,7 +945,7 @@ def _columns(sweeps: Sequence[str]) -> list[str]:
 
 def _aggregate(store: ResultsStore, plan: Plan):
     """Tidy rows, summaries and reports from the job directories."""
-    from compare.report import write_overview, write_report
+    from compare.report.markdown import write_overview, write_report
 
     spec = plan.spec
     records = {job.id: store.read(job.id) for job in plan.jobs}
@@ -1034,7 +1034,7 @@ def run_spec(
     Parameters
     ----------
     spec
-        The experiment (:func:`compare.spec.load_spec`).
+        The experiment (:func:`compare.pipeline.spec.load_spec`).
     output_dir
         The results directory; default ``results/<spec.name>``.
     jobs
@@ -1114,6 +1114,41 @@ def run_spec(
         reused=reused,
         discarded=tuple(discarded),
         commits=commits,
+    )
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """What :func:`run_experiment` wrote and measured."""
+
+    output_dir: Path
+    rows: list[dict]
+    summary: list[dict]
+    task: Task
+
+
+def run_experiment(
+    config: ExperimentConfig,
+    output_dir: Path | None = None,
+    *,
+    progress: bool = True,
+    fresh: bool = False,
+) -> ExperimentResult:
+    """Run every model x seed of ``config`` and write the results to ``output_dir``.
+
+    A thin wrapper over :func:`run_spec` with the config as a spec
+    without sweeps, run in this process: each model x seed is a job, finished jobs
+    (from an earlier, interrupted or identical run) are reused unless ``fresh``, and
+    the aggregated files (``results.csv``, ``summary.csv``, ``report.md``, ...) are
+    rebuilt from the jobs after every complete run. A failing job leaves the previous
+    aggregated results as they were.
+    """
+    result = run_spec(Spec.from_config(config), output_dir, jobs=1, progress=progress, fresh=fresh)
+    return ExperimentResult(
+        output_dir=result.output_dir,
+        rows=result.rows,
+        summary=result.summary,
+        task=result.plan.points[0].task,
     )
 
 

@@ -1,10 +1,11 @@
 """An experiment: models x seeds on one task, measured and written as tidy results.
 
-:class:`ExperimentConfig` says what to run; :func:`run_experiment` runs it through
-:mod:`compare.runner` (one job per model x seed, resumable) and writes, into
+:class:`ExperimentConfig` says what to run; :func:`compare.pipeline.runner.run_experiment`
+runs it through
+:mod:`compare.pipeline.runner` (one job per model x seed, resumable) and writes, into
 ``output_dir`` (default ``results/<name>``):
 
-``spec.json``         the fully resolved config (as a spec, :mod:`compare.spec`)
+``spec.json``         the fully resolved config (as a spec, :mod:`compare.pipeline.spec`)
 ``environment.json``  versions, git commit, Brian2 device/target, machine
 ``task.json``         the task's size and provenance (source, sha256)
 ``results.csv``       tidy table: one row per model x task x seed x metric, with unit
@@ -24,14 +25,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from compare.corruptions import CORRUPTIONS, SEVERITIES
-from compare.energy import DEFAULT_TABLES, get_table
-from compare.models import ModelSpec
-from compare.tasks import Task
+from compare.data.corruptions import CORRUPTIONS, SEVERITIES
+from compare.measure.energy import DEFAULT_TABLES, get_table
+from compare.models.registry import ModelSpec
 
-__all__ = ["ExperimentConfig", "ExperimentResult", "run_experiment"]
+__all__ = ["ExperimentConfig"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class ExperimentConfig:
     models
         The models to compare.
     task
-        Key of :data:`compare.tasks.TASKS`.
+        Key of :data:`compare.data.tasks.TASKS`.
     task_params
         Keyword arguments of the task loader (e.g. ``{"data_dir": "..."}``).
     seeds
@@ -58,16 +57,16 @@ class ExperimentConfig:
     operations_examples
         Test examples the operations report is measured on (None: all).
     energy_tables
-        Cost tables (:data:`compare.energy.TABLES` names) the operations are priced
+        Cost tables (:data:`compare.measure.energy.TABLES` names) the operations are priced
         with; each model gets the estimates of the tables that can price it.
     corruptions, severities
-        Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) and severities
+        Corruption kinds (:data:`compare.data.corruptions.CORRUPTIONS`) and severities
         (1-5): the fitted models are also tested on every (kind, severity) copy of the
-        test set (:func:`compare.metrics.corrupted_accuracy`). Empty: clean data only.
+        test set (:func:`compare.measure.metrics.corrupted_accuracy`). Empty: clean data only.
     continual_groups
         If set, each job also trains a fresh model (same seed) on this many class groups
         in turn and measures its forgetting
-        (:func:`compare.continual.class_incremental_learning`); the number of groups must
+        (:func:`compare.measure.continual.class_incremental_learning`); the number of groups must
         divide the task's classes.
     """
 
@@ -126,41 +125,3 @@ class ExperimentConfig:
     def to_dict(self) -> dict:
         """JSON-able resolved config."""
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))
-
-
-@dataclass(frozen=True)
-class ExperimentResult:
-    """What :func:`run_experiment` wrote and measured."""
-
-    output_dir: Path
-    rows: list[dict]
-    summary: list[dict]
-    task: Task
-
-
-def run_experiment(
-    config: ExperimentConfig,
-    output_dir: Path | None = None,
-    *,
-    progress: bool = True,
-    fresh: bool = False,
-) -> ExperimentResult:
-    """Run every model x seed of ``config`` and write the results to ``output_dir``.
-
-    A thin wrapper over :func:`compare.runner.run_spec` with the config as a spec
-    without sweeps, run in this process: each model x seed is a job, finished jobs
-    (from an earlier, interrupted or identical run) are reused unless ``fresh``, and
-    the aggregated files (``results.csv``, ``summary.csv``, ``report.md``, ...) are
-    rebuilt from the jobs after every complete run. A failing job leaves the previous
-    aggregated results as they were.
-    """
-    from compare.runner import run_spec
-    from compare.spec import Spec
-
-    result = run_spec(Spec.from_config(config), output_dir, jobs=1, progress=progress, fresh=fresh)
-    return ExperimentResult(
-        output_dir=result.output_dir,
-        rows=result.rows,
-        summary=result.summary,
-        task=result.plan.points[0].task,
-    )

@@ -1,23 +1,23 @@
 """Experiment specs: a TOML file saying what to run, checked before anything runs.
 
 A spec names one task, the models (with their hyperparameters), the seeds, and
-optional sweeps; :mod:`compare.runner` turns it into jobs. ``--set KEY=VALUE`` flags
+optional sweeps; :mod:`compare.pipeline.runner` turns it into jobs. ``--set KEY=VALUE`` flags
 change any field without editing the file. A small spec::
 
     name = "tiny_digits"              # results go to results/tiny_digits/
     seeds = [0, 1]                    # one job per model and seed (and sweep point)
     operations_examples = 50          # test examples the operations report runs on ("all")
-    energy_tables = ["horowitz-45nm-fp32"]   # default: every table in compare.energy
+    energy_tables = ["horowitz-45nm-fp32"]   # default: every table in compare.measure.energy
 
     [task]
-    name = "digits"                   # a key of compare.tasks.TASKS
+    name = "digits"                   # a key of compare.data.tasks.TASKS
     n_train = 200                     # stratified subsets (default: the whole splits)
     n_test = 100
     subset_seed = 0
     params = { random_state = 0 }     # keyword arguments of the task's loader
 
     [models.logistic]                 # the table's name is the model's label
-    kind = "logistic"                 # a key of compare.models.MODELS
+    kind = "logistic"                 # a key of compare.models.registry.MODELS
     params = { epochs = 5 }           # the estimator's hyperparameters
 
     [models.mlp]
@@ -28,7 +28,7 @@ change any field without editing the file. A small spec::
     "models.mlp.params.hidden_sizes" = [[8], [16]]
 
     [corruptions]                     # optional: also test on corrupted test sets
-    kinds = ["gaussian", "occlusion"] # compare.corruptions.CORRUPTIONS
+    kinds = ["gaussian", "occlusion"] # compare.data.corruptions.CORRUPTIONS
     severities = [1, 3, 5]            # default: 1 to 5 (0 is the clean test set)
 
     [continual]                       # optional: also learn the classes in turns
@@ -41,10 +41,10 @@ change any field without editing the file. A small spec::
     sweeps = { "models.mlp.params.hidden_sizes" = [[8]] }
 
 With ``[continual]``, every job also trains a fresh model (same seed) on the class
-groups in turn and measures what it forgets (:mod:`compare.continual`:
+groups in turn and measures what it forgets (:mod:`compare.measure.continual`:
 ``continual_accuracy``, ``average_forgetting``, ``accuracy[after=I,task=J]``).
 With ``[corruptions]``, every job also measures ``accuracy[KIND=SEVERITY]`` for each
-kind and severity (:func:`compare.metrics.corrupted_accuracy`: the fitted model on
+kind and severity (:func:`compare.measure.metrics.corrupted_accuracy`: the fitted model on
 seeded corrupted copies of the test set, the same copies for every model and seed).
 
 ``[quick]`` is a partial spec: under ``--quick`` (:func:`load_spec` with
@@ -99,7 +99,7 @@ Examples
 >>> parse_spec('name = "x"\\nseed = [1]\\n')  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-compare.spec.SpecError: <spec>, line 2: unknown key 'seed' at the top level; did you mean 'seeds'...
+compare.pipeline.spec.SpecError: <spec>, line 2: unknown key 'seed' at the top level; ...
 """
 
 from __future__ import annotations
@@ -117,11 +117,11 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
 
-from compare.corruptions import CORRUPTIONS, SEVERITIES
-from compare.energy import DEFAULT_TABLES, TABLES
-from compare.experiment import ExperimentConfig
-from compare.models import MODELS, ModelSpec, build_model
-from compare.tasks import TASKS
+from compare.data.corruptions import CORRUPTIONS, SEVERITIES
+from compare.data.tasks import TASKS
+from compare.measure.energy import DEFAULT_TABLES, TABLES
+from compare.models.registry import MODELS, ModelSpec, build_model
+from compare.pipeline.experiment import ExperimentConfig
 
 __all__ = [
     "DEFAULT_OPERATIONS_EXAMPLES",
@@ -403,7 +403,7 @@ def _loader_arguments(task: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """The task of a spec: a :data:`compare.tasks.TASKS` name, loader arguments, subset."""
+    """The task of a spec: a :data:`compare.data.tasks.TASKS` name, loader arguments, subset."""
 
     name: str
     params: dict = field(default_factory=dict)
@@ -439,7 +439,7 @@ class Spec:
     """A checked, fully resolved experiment spec (see the module docstring).
 
     Build one with :func:`load_spec` or :func:`parse_spec`, or from an
-    :class:`~compare.experiment.ExperimentConfig` with :meth:`from_config`.
+    :class:`~compare.pipeline.experiment.ExperimentConfig` with :meth:`from_config`.
     """
 
     name: str
@@ -452,12 +452,12 @@ class Spec:
     operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
     """None measures the operations report on every test example."""
     corruptions: tuple[str, ...] = ()
-    """Corruption kinds (:data:`compare.corruptions.CORRUPTIONS`) the test set is also
+    """Corruption kinds (:data:`compare.data.corruptions.CORRUPTIONS`) the test set is also
     measured under, at every one of ``severities``; empty for none."""
     severities: tuple[int, ...] = ()
     continual_groups: int | None = None
     """Class groups learnt in turn by a second, class-incremental training
-    (:mod:`compare.continual`); None for none."""
+    (:mod:`compare.measure.continual`); None for none."""
     description: str = ""
     source: str | None = None
     """The spec file (None for a spec built in code)."""
@@ -568,7 +568,7 @@ class Spec:
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> Spec:
-        """The spec of an :class:`~compare.experiment.ExperimentConfig` (no sweeps)."""
+        """The spec of an :class:`~compare.pipeline.experiment.ExperimentConfig` (no sweeps)."""
         raw = {
             "name": config.name,
             "task": {
@@ -874,7 +874,7 @@ def parse_override(text: str) -> tuple[tuple[str, ...], object]:
     >>> parse_override("seeds=[0,1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    compare.spec.SpecError: --set 'seeds=[0,1': '[0,1' is not a TOML value (...); write e.g. ...
+    compare.pipeline.spec.SpecError: --set 'seeds=[0,1': '[0,1' is not a TOML value ...
     """
     key, sep, value = text.partition("=")
     flag = f"--set {text!r}"

@@ -2,7 +2,7 @@
 
 The protocol (van de Ven, Tuytelaars & Tolias 2022, "Three types of incremental
 learning", the class-incremental case): the task's classes are split into disjoint
-groups (:func:`compare.corruptions.class_incremental`; 10 classes, 5 tasks:
+groups (:func:`compare.data.corruptions.class_incremental`; 10 classes, 5 tasks:
 {0, 1}, {2, 3}, ...). The model learns the groups one after another with
 ``partial_fit`` on each group's training images only (no replay, no task label), and
 after each it is tested on the test images of every group seen so far, in one label
@@ -35,7 +35,7 @@ images and tested. What the probe recovers was lost by the read-out only; what i
 not, by the representation. For logistic regression the read-out sees the input
 itself, so its probe is joint training of a linear model.
 
->>> from compare.tasks import load_digits
+>>> from compare.data.tasks import load_digits
 >>> from artificial import LogisticRegression
 >>> result = class_incremental_learning(
 ...     LogisticRegression(epochs=5, random_state=0), load_digits(), 5)
@@ -53,8 +53,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compare.corruptions import class_incremental
-from compare.tasks import Task
+from compare.data.corruptions import class_incremental
+from compare.data.tasks import Task
 
 __all__ = ["ContinualResult", "class_incremental_learning", "continual_metric", "linear_probe"]
 

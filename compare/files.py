@@ -11,7 +11,6 @@ import contextlib
 import csv
 import io
 import json
-import math
 import os
 import platform
 import shutil
@@ -25,8 +24,6 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "environment",
-    "format_cell",
-    "format_table",
     "replace_directory",
     "staged_directory",
     "write_csv",
@@ -115,38 +112,6 @@ def write_parquet(path: Path, rows: list[dict], columns: tuple[str, ...] | list[
 def write_tidy_csv(path: Path, rows: list[dict]) -> None:
     """Atomically write tidy rows (one per model x task x seed x metric) as CSV."""
     write_csv(path, rows, TIDY_COLUMNS)
-
-
-def format_cell(value) -> str:
-    """A table cell: floats with 3 significant digits, whole ones with thousands
-    separators, NaN as a dash; anything else as ``str``.
-
-    >>> format_cell(12000.0), format_cell(0.012345), format_cell(float("nan")), format_cell(3)
-    ('12,000', '0.0123', '–', '3')
-    """
-    if not isinstance(value, float):
-        return str(value)
-    if math.isnan(value):
-        return "–"
-    if value.is_integer() and abs(value) < 1e9:
-        return f"{int(value):,}"
-    return f"{value:.3g}"
-
-
-def format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
-    """A Markdown table of ``rows``; ``columns`` are (key, header) pairs.
-
-    Cells are formatted by :func:`format_cell` (3 significant digits, NaN as a dash).
-
-    >>> print(format_table([{"model": "mlp", "n": 12000.0}], [("model", "model"), ("n", "n")]))
-    | model | n |
-    |---|---|
-    | mlp | 12,000 |
-    """
-    head = "| " + " | ".join(h for _, h in columns) + " |"
-    rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(format_cell(r[k]) for k, _ in columns) + " |" for r in rows]
-    return "\n".join([head, rule, *body])
 
 
 def replace_directory(staging: Path, target: Path) -> None:

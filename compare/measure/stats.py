@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from compare.results import format_table
+from compare.tables import format_table
 
 __all__ = [
     "INTERVAL_METHODS",
@@ -373,7 +373,7 @@ def paired_statistics(
     Parameters
     ----------
     rows
-        Tidy results rows (:data:`compare.results.TIDY_COLUMNS`: ``model``, ``task``,
+        Tidy results rows (:data:`compare.files.TIDY_COLUMNS`: ``model``, ``task``,
         ``seed``, ``metric``, ``value``, ``unit``). Values are paired on (task, seed).
     models
         Models to compare, in this order (``a`` is the earlier one); default: every
@@ -479,7 +479,7 @@ def paired_statistics_cells(table: Sequence[dict]) -> list[dict]:
 
     p-values are formatted by :func:`format_p`, each with its Holm-adjusted value in
     brackets; ``metric`` carries its unit; numbers stay numbers (for
-    :func:`compare.results.format_cell`).
+    :func:`compare.tables.format_cell`).
     """
     return [
         dict(

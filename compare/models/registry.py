@@ -57,7 +57,7 @@ def _rnn(**params):
 
 
 def _converted_snn(**params):
-    from compare.conversion import ConvertedSNNClassifier
+    from compare.models.converted_snn import ConvertedSNNClassifier
 
     return ConvertedSNNClassifier(**params)
 

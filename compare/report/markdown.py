@@ -4,14 +4,14 @@ The report's content is built once, as data: :class:`Section` objects holding
 paragraphs, :class:`Table` objects and :class:`Figure` references, made by the
 builders below from the summary and the tidy results rows. :func:`markdown_section`
 renders a section as Markdown (``report.md``, :func:`write_report`) and
-:mod:`compare.html` renders the same sections as HTML (``report.html``), so the two
+:mod:`compare.report.html` renders the same sections as HTML (``report.html``), so the two
 reports always hold the same tables.
 
 Sections: a summary of which model does best on what (:func:`findings_section`);
 results per model (:func:`results_section`); accuracy over seeds with t- and bootstrap
-intervals (:func:`accuracy_section`, :mod:`compare.stats`); energy per inference under
+intervals (:func:`accuracy_section`, :mod:`compare.measure.stats`); energy per inference under
 each cost table, compute-only and with memory (:func:`energy_section`,
-:mod:`compare.energy`); paired statistics between models when there are 2 or more
+:mod:`compare.measure.energy`); paired statistics between models when there are 2 or more
 seeds (:func:`paired_section`); confusion matrices, receptive fields
 (:func:`figure_sections`); provenance (:func:`write_report`, one per sweep
 point). A spec with sweeps also gets an overview over its points (:func:`write_overview`).
@@ -29,10 +29,22 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from compare import figures
-from compare.energy import CostTable, energy_metric, estimate_energy, get_table
-from compare.results import atomic_write_text, format_cell, format_table
-from compare.stats import PAIRED_COLUMNS, format_p, paired_statistics, paired_statistics_cells
+from compare.files import atomic_write_text
+from compare.measure.energy import CostTable, energy_metric, estimate_energy, get_table
+from compare.measure.stats import (
+    PAIRED_COLUMNS,
+    format_p,
+    paired_statistics,
+    paired_statistics_cells,
+)
+from compare.report import figures
+from compare.tables import (
+    format_cell,
+    format_joules,
+    format_seconds,
+    format_table,
+    percent_interval,
+)
 
 __all__ = [
     "PAIRED_METRICS",
@@ -43,15 +55,10 @@ __all__ = [
     "energy_section",
     "figure_sections",
     "findings_section",
-    "format_joules",
-    "format_seconds",
-    "format_si",
-    "format_table",
     "markdown_section",
     "markdown_table",
     "metrics_section",
     "paired_section",
-    "percent_interval",
     "results_section",
     "task_paragraph",
     "write_overview",
@@ -68,50 +75,13 @@ PAIRED_METRICS = (
 """Metrics the report's paired statistics compare, before the energy estimates (all of
 the experiment's tables, compute-only and with memory)."""
 
-_PREFIXES = ((1.0, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"))
-
-
-def format_si(value: float, unit: str) -> str:
-    """A value with an SI prefix and 3 significant digits; a dash for NaN.
-
-    >>> format_si(6.92e-4, "W"), format_si(20.0, "W")
-    ('692 µW', '20 W')
-    """
-    if math.isnan(value):
-        return "–"
-    if value == 0:
-        return f"0 {unit}"
-    scale, prefix = next((p for p in _PREFIXES if abs(value) >= p[0]), _PREFIXES[-1])
-    return f"{value / scale:.3g} {prefix}{unit}"
-
-
-def format_joules(value: float) -> str:
-    """An energy with an SI prefix and 3 significant digits.
-
-    >>> format_joules(2.346e-7), format_joules(0.0), format_joules(float("nan"))
-    ('235 nJ', '0 J', '–')
-    """
-    return format_si(value, "J")
-
-
-def format_seconds(value: float) -> str:
-    """A duration with an SI prefix (down to fs) and 3 significant digits.
-
-    >>> format_seconds(0.04512), format_seconds(3.2e-6), format_seconds(12.0)
-    ('45.1 ms', '3.2 µs', '12 s')
-    """
-    return format_si(value, "s")
-
-
-# --- the report as data -------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Table:
     """A table of a report: rows of cells under ``(key, header)`` columns.
 
     Cells are numbers or text; both renderers format them with
-    :func:`compare.results.format_cell` (3 significant digits, NaN as a dash). Cells
+    :func:`compare.tables.format_cell` (3 significant digits, NaN as a dash). Cells
     of the ``code`` columns are identifiers (cost-table labels), shown as code.
     """
 
@@ -195,21 +165,10 @@ def _accuracy_cell(row) -> str:
     return acc
 
 
-def percent_interval(low: float, high: float) -> str:
-    """An interval of fractions as a percent cell; a dash where there is none (NaN).
-
-    >>> percent_interval(0.8123, 0.8456), percent_interval(float("nan"), float("nan"))
-    ('[81.2, 84.6] %', '–')
-    """
-    if math.isnan(low):
-        return "–"
-    return f"[{100 * low:.1f}, {100 * high:.1f}] %"
-
-
 def task_paragraph(task: Mapping) -> str:
     """One paragraph on the task: its size, shape, classes and provenance.
 
-    ``task`` is :meth:`compare.tasks.Task.describe` (``task.json``).
+    ``task`` is :meth:`compare.data.tasks.Task.describe` (``task.json``).
 
     >>> task_paragraph({"name": "toy", "n_train": 4, "n_test": 2, "n_features": 4,
     ...                 "shape": [2, 2], "n_classes": 2, "source": "made up",
@@ -385,7 +344,7 @@ def energy_section(
             code=frozenset({"table"}),
         ),
         "Energy = operations per test example (mean over seeds) × energy per operation from "
-        "the cost table (`compare/energy.py`). *Compute only* is the usual estimate: "
+        "the cost table (`compare/measure/energy.py`). *Compute only* is the usual estimate: "
         "MACs × E_MAC, synaptic events (ACs) × E_AC, neuron updates × E_neuron where the "
         "table has that cost (else listed under *not priced*). *With memory* adds the reads "
         "of weights and neuron states (Dampfhoffer et al. 2023): weights stored at the "
@@ -665,13 +624,13 @@ def _provenance(env) -> list[str]:
 def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Path:
     """Draw the figures and write ``report.md`` in ``out``; return the report's path.
 
-    ``config`` is the :class:`compare.experiment.ExperimentConfig` of one point,
-    ``summary`` one dict per model (:func:`compare.runner.summarise`), ``evaluations``
+    ``config`` is the :class:`compare.pipeline.experiment.ExperimentConfig` of one point,
+    ``summary`` one dict per model (:func:`compare.pipeline.runner.summarise`), ``evaluations``
     maps (label, seed) to an object with ``confusion``, ``energy`` (the
-    :func:`compare.energy.estimate_energy` breakdowns) and ``weights`` (learned input
-    weights or None): a :class:`compare.metrics.Evaluation` or a
-    :class:`compare.runner.JobRecord`. ``rows`` are the tidy results rows and ``env``
-    :func:`compare.results.environment`, with ``job_commits`` where jobs were reused.
+    :func:`compare.measure.energy.estimate_energy` breakdowns) and ``weights`` (learned input
+    weights or None): a :class:`compare.measure.metrics.Evaluation` or a
+    :class:`compare.pipeline.runner.JobRecord`. ``rows`` are the tidy results rows and ``env``
+    :func:`compare.files.environment`, with ``job_commits`` where jobs were reused.
     """
     fig_dir = out / "figures"
     chance = float(np.max(np.bincount(task.y_test)) / task.n_test)
@@ -745,7 +704,7 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
 def write_overview(out: Path, spec, points, env) -> Path:
     """Write the ``report.md`` of a spec with sweeps: one table over all points.
 
-    ``points`` pairs each :class:`compare.runner.PlannedPoint` with its summary rows;
+    ``points`` pairs each :class:`compare.pipeline.runner.PlannedPoint` with its summary rows;
     each point's own report (:func:`write_report`) is in ``points/<slug>/``.
     """
     sweeps = list(spec.sweeps)

@@ -1,8 +1,9 @@
 """What the study scripts that run a spec share: their command line and the run.
 
 A study in ``experiments/`` is a spec in ``experiments/specs/`` (what to train and
-measure: :mod:`compare.spec`), run by :mod:`compare.runner` (resumable, local or on
-Dask), plus the figures and tables that answer its question, drawn from the tidy rows.
+measure: :mod:`compare.pipeline.spec`), run by :mod:`compare.pipeline.runner`
+(resumable, local or on Dask), plus the figures and tables that answer its question,
+drawn from the tidy rows.
 Every such script takes the options of ``spikearena run SPEC.toml`` (``--set``,
 ``--quick``, ``--jobs``/``--scheduler``, ``--out``, ``--fresh``, ``--no-progress``).
 ``--quick`` is the spec's own smoke-size run (its ``[quick]`` table, applied before
@@ -29,18 +30,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compare.cli import add_run_options, print_run
-from compare.runner import RunInterrupted, RunResult, run_spec
-from compare.spec import Spec, SpecError, load_spec
+from compare.pipeline.runner import RunInterrupted, RunResult, format_summary, run_spec
+from compare.pipeline.spec import Spec, SpecError, load_spec
+from compare.tables import format_table
 
 if TYPE_CHECKING:
-    from compare.html import ResultsDirectory
+    from compare.report.html import ResultsDirectory
 
 __all__ = [
     "ROOT",
+    "add_run_options",
     "analysis_parser",
     "analysis_source",
     "load_study_spec",
+    "print_run",
     "run_study",
     "study_output",
     "study_parser",
@@ -48,8 +51,92 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 """The project directory (experiments/, results/)."""
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of a spec run to ``parser``: --set, --quick, --jobs / --scheduler,
+    --out, --fresh, --no-progress (``overrides``, ``quick``, ``jobs``, ``scheduler``,
+    ``out``, ``fresh``, ``no_progress``). The study scripts that run a spec take them too."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field of the spec (dotted key, TOML value), e.g. --set seeds=[0,1,2] "
+        "--set task.n_train=1000; repeatable",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the spec's smoke-size run: its [quick] table applied before --set, results in "
+        "results/NAME-quick/",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="1 (default): run the jobs in this process; N > 1: on a local Dask cluster of "
+        "N single-threaded worker processes",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="run the jobs on an existing Dask cluster, e.g. tcp://host:8786",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="results directory (default results/NAME, or results/NAME-quick with --quick)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="recompute this spec's finished jobs")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def print_run(result) -> None:
+    """Print what a spec run (a :class:`compare.pipeline.runner.RunResult`) computed and
+    where it is."""
+    spec = result.plan.spec
+    sweeps = [(path, path.rsplit(".", 1)[-1]) for path in spec.sweeps]
+    print()
+    print(
+        format_table(
+            format_summary(result),
+            [
+                ("model", "model"),
+                ("arm", "arm"),
+                *sweeps,
+                ("accuracy", "test accuracy"),
+                ("fit_wall_time_s", "fit (s)"),
+                ("parameter_count", "parameters"),
+            ],
+        )
+    )
+    print(
+        f"\n{len(result.plan.jobs)} jobs: {len(result.computed)} computed, "
+        f"{len(result.reused)} already finished"
+        + (f", {len(result.discarded)} partial discarded" if result.discarded else "")
+    )
+    if len(result.commits) > 1:
+        print(f"note: the jobs ran at different git commits: {', '.join(result.commits)}")
+    print(f"results: {result.output_dir / 'results.csv'}")
+    print(f"report: {result.output_dir / 'report.md'}")
 
 
 def study_parser(doc: str) -> argparse.ArgumentParser:
@@ -65,7 +152,7 @@ def load_study_spec(path: str | Path, args: argparse.Namespace) -> Spec:
     Raises
     ------
     SpecError
-        Naming the file line or the flag, as :func:`compare.spec.load_spec` does.
+        Naming the file line or the flag, as :func:`compare.pipeline.spec.load_spec` does.
     """
     return load_spec(path, args.overrides, quick=args.quick)
 
@@ -149,7 +236,7 @@ def analysis_source(
         If ``--results`` is not a spec run's results directory (the message names what
         is missing).
     """
-    from compare.html import read_results
+    from compare.report.html import read_results
 
     out = (
         Path(args.out)

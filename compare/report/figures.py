@@ -331,7 +331,7 @@ def save(fig, path: Path) -> list[Path]:
 
 
 # --- Accuracy against training-set size, corruption severity and energy -----------------
-# These take tidy results rows (compare.results.TIDY_COLUMNS: one row per model x task x
+# These take tidy results rows (compare.files.TIDY_COLUMNS: one row per model x task x
 # seed x metric; dicts as written, or as read back from results.csv by csv.DictReader),
 # average over seeds and draw each model with its 95 % t-interval over seeds.
 
@@ -360,8 +360,8 @@ _KIND_STYLES = ("-", "--", ":", "-.")
 def task_fields(task_name: str) -> dict:
     """The ``[key=value,...]`` fields a derived task's name records, as a dict.
 
-    :meth:`compare.tasks.Task.subset` appends ``[n_train=200,n_test=100,seed=0]`` and
-    :func:`compare.corruptions.corrupt_task` ``[gaussian=3,seed=0]``; integers come back
+    :meth:`compare.data.tasks.Task.subset` appends ``[n_train=200,n_test=100,seed=0]`` and
+    :func:`compare.data.corruptions.corrupt_task` ``[gaussian=3,seed=0]``; integers come back
     as ``int``. A key that occurs in several brackets keeps its last value.
 
     >>> task_fields("digits[n_train=200,n_test=100,seed=0][gaussian=3,seed=1]")
@@ -457,7 +457,7 @@ def _collect(groups: dict, key, row) -> None:
 
 def _intervals(groups: dict) -> dict:
     """``{key: {seed: value}}`` -> ``{key: Interval}``: mean and 95 % t-interval."""
-    from compare.stats import confidence_interval
+    from compare.measure.stats import confidence_interval
 
     return {key: confidence_interval(list(by_seed.values())) for key, by_seed in groups.items()}
 
@@ -516,7 +516,7 @@ def _training_size(row, size: str | None) -> int:
         raise ValueError(
             f"cannot tell the training-set size of model {row['model']!r} on task "
             f"{row.get('task')!r}: expected an 'n_train' (or 'task.n_train') column or a "
-            "task name like 'digits[n_train=200,...]' (compare.tasks.Task.subset)"
+            "task name like 'digits[n_train=200,...]' (compare.data.tasks.Task.subset)"
         )
     return int(fields["n_train"])
 
@@ -564,7 +564,7 @@ def plot_accuracy_vs_size(rows, *, size=None, ax=None):
 
 def _corruption(row, kinds) -> tuple[str | None, int]:
     """(kind, severity) of a row; ``(None, 0)`` for the clean test set."""
-    from compare.metrics import parse_corruption_metric
+    from compare.measure.metrics import parse_corruption_metric
 
     parsed = parse_corruption_metric(row["metric"])
     if parsed is not None:
@@ -582,7 +582,7 @@ def _corruption(row, kinds) -> tuple[str | None, int]:
 def plot_accuracy_vs_severity(rows, *, ax=None):
     """Test accuracy against corruption severity: one line per model and corruption kind.
 
-    Severity 0 is the clean test set (:mod:`compare.corruptions`, severities 0-5); its
+    Severity 0 is the clean test set (:mod:`compare.data.corruptions`, severities 0-5); its
     point starts every kind's line. Colour and marker say the model, the line style the
     kind. Each point is the mean over seeds, its band the 95 % t-interval.
 
@@ -591,10 +591,10 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
     rows : iterable of dict
         Tidy results rows of one training set; only the accuracy rows are used. A
         row's corruption comes from its metric where that is ``accuracy[KIND=SEVERITY]``
-        (the runner's ``[corruptions]`` rows, :func:`compare.metrics.corruption_metric`),
+        (the runner's ``[corruptions]`` rows, :func:`compare.measure.metrics.corruption_metric`),
         from ``corruption`` and ``severity`` columns where it has them, otherwise from
         its task name (``digits[gaussian=3,seed=0]``,
-        :func:`compare.corruptions.corrupt_task`); a task name without one is the clean
+        :func:`compare.data.corruptions.corrupt_task`); a task name without one is the clean
         test set.
 
     Returns
@@ -603,8 +603,8 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
         One line per (model, kind), labelled ``"model · kind"``; the legend lists each
         model (colour, marker) and each kind (line style) once.
     """
-    from compare.corruptions import CORRUPTIONS
-    from compare.metrics import parse_corruption_metric
+    from compare.data.corruptions import CORRUPTIONS
+    from compare.measure.metrics import parse_corruption_metric
 
     rows = [r for r in rows if r["metric"] == "accuracy" or parse_corruption_metric(r["metric"])]
     if not rows:
@@ -644,12 +644,12 @@ def energy_tables_in(rows) -> dict:
     """The cost tables of the energy metrics in tidy ``rows``, in order of appearance.
 
     Returns ``{"NAME@VERSION": {"energy_compute_only": metric, "energy_with_memory":
-    metric}}`` with the kinds present (:func:`compare.energy.parse_energy_metric`).
+    metric}}`` with the kinds present (:func:`compare.measure.energy.parse_energy_metric`).
 
     >>> energy_tables_in([{"metric": "energy_with_memory[loihi-2018@1]"}])
     {'loihi-2018@1': {'energy_with_memory': 'energy_with_memory[loihi-2018@1]'}}
     """
-    from compare.energy import parse_energy_metric
+    from compare.measure.energy import parse_energy_metric
 
     found = {}
     for row in rows:
@@ -694,7 +694,7 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
     rows : iterable of dict
         Tidy results rows of one experiment: the ``accuracy`` rows and the energy rows
         ``energy_compute_only[TABLE@VERSION]`` / ``energy_with_memory[TABLE@VERSION]``
-        (:func:`compare.energy.energy_metric`).
+        (:func:`compare.measure.energy.energy_metric`).
     table : str, optional
         The cost table, as ``name`` or ``name@version``; None: the only one in ``rows``
         (an error lists them when there are several).

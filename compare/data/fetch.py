@@ -1,6 +1,6 @@
 """``spikearena data``: where each data set is, and downloading the ones read from files.
 
-:func:`fetch` downloads a data set of :mod:`compare.catalog` from its URLs (the
+:func:`fetch` downloads a data set of :mod:`compare.data.catalog` from its URLs (the
 canonical one first, then mirrors), checks every file against its pinned SHA-256
 digests and moves it into place atomically, in a directory the loaders search.
 :func:`data_report` is the text of ``spikearena data list``. Nothing else in the
@@ -26,9 +26,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from compare import catalog
-from compare.catalog import DataFile, DataSet
-from compare.tasks import MNIST1D_SHA256, MNIST_5K_FILE, MNIST_5K_SHA256
+from compare.data import catalog
+from compare.data.catalog import DataFile, DataSet
+from compare.data.tasks import MNIST1D_SHA256, MNIST_5K_FILE, MNIST_5K_SHA256
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -79,7 +79,7 @@ def fetch(
     Each file is tried at every base URL in turn (``urls``, else ``$SPIKEARENA_DATA_URLS``,
     else the data set's own: canonical first, then mirrors); a URL that refuses, answers
     with an HTTP error, stops early or serves bytes with another digest is logged and
-    the next is tried. A file is accepted when :func:`compare.catalog.recognise` knows
+    the next is tried. A file is accepted when :func:`compare.data.catalog.recognise` knows
     it (its ``sha256``, one of ``other_sha256``, or decompressed ``content_sha256``). It
     is written to a staging directory inside ``to``, verified, fsynced and renamed into
     place, so ``to`` only ever holds complete, verified files (those verified before a
@@ -89,8 +89,8 @@ def fetch(
     Parameters
     ----------
     dataset
-        A name in :data:`compare.catalog.DATASETS` (``"fashion-mnist"``, ``"mnist"``)
-        or a :class:`~compare.catalog.DataSet` record (tests build their own).
+        A name in :data:`compare.data.catalog.DATASETS` (``"fashion-mnist"``, ``"mnist"``)
+        or a :class:`~compare.data.catalog.DataSet` record (tests build their own).
     to
         Target directory (created if needed). Default :func:`default_target`:
         ``$SPIKEARENA_DATA/<name>`` when that is set, else the user data directory's

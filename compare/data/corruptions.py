@@ -2,7 +2,7 @@
 
 Both arms see exactly the same derived data: a corruption is a pure function of the
 images, its kind, its severity and a seed, and a split is a function of the task and
-the class grouping. Each derived :class:`~compare.tasks.Task` says what was done in its
+the class grouping. Each derived :class:`~compare.data.tasks.Task` says what was done in its
 ``name`` and ``source`` and keeps the ``sha256`` of the raw data it came from, as
 :meth:`Task.subset` does.
 
@@ -21,7 +21,7 @@ Severity 0 is the clean data. The levels follow the usual five-step scales of co
 benchmarks (Hendrycks & Dietterich 2019, ImageNet-C; Mu & Gilmer 2019, MNIST-C) with
 values chosen for images in [0, 1].
 
->>> from compare.tasks import load_digits
+>>> from compare.data.tasks import load_digits
 >>> noisy = corrupt_task(load_digits(), "gaussian", 3)
 >>> noisy.name
 'digits[gaussian=3,seed=0]'
@@ -36,7 +36,7 @@ from numbers import Integral
 
 import numpy as np
 
-from compare.tasks import Task
+from compare.data.tasks import Task
 
 __all__ = ["CORRUPTIONS", "SEVERITIES", "class_incremental", "corrupt", "corrupt_task"]
 
@@ -142,7 +142,7 @@ def corrupt_task(task: Task, kind: str, severity: int, *, random_state: int = 0)
         shape=task.shape,
         classes=task.classes,
         source=(
-            f"{task.source}; test set corrupted by spikearena compare.corruptions: "
+            f"{task.source}; test set corrupted by spikearena compare.data.corruptions: "
             f"{kind} severity {severity} (parameter {level}), seed {random_state}"
         ),
         sha256=task.sha256,

@@ -25,7 +25,7 @@ References
 
 Example
 -------
->>> from compare.tasks import load_digits
+>>> from compare.data.tasks import load_digits
 >>> task = load_digits()
 >>> model = ConvertedSNNClassifier(hidden_sizes=(32,), time_steps=100, epochs=20,
 ...                                random_state=0).fit(task.X_train, task.y_train)

@@ -4,9 +4,9 @@ One record per data set (:data:`DATASETS`): its files with their pinned SHA-256
 digests, where it can be downloaded from, and its *identity*, the digest that stands
 for it in a task's ``sha256`` and so in every job id. Because the identity is pinned,
 an experiment can be planned (job ids, ``--dry-run``) on a machine that does not have
-the files: only running a job reads them. The loaders in :mod:`compare.tasks` find
+the files: only running a job reads them. The loaders in :mod:`compare.data.tasks` find
 the files through :func:`search_path`; ``spikearena data`` lists and fetches them
-(:mod:`compare.fetch`). docs/ARCHITECTURE.md says how the pieces fit.
+(:mod:`compare.data.fetch`). docs/ARCHITECTURE.md says how the pieces fit.
 
 >>> [str(p.relative_to("/d")) for p in search_path("mnist", data_dir="/d")]
 ['.']

@@ -1,9 +1,9 @@
 """The HTML report of an experiment: one self-contained file, readable in any browser.
 
 :func:`write_html_report` reads an experiment directory as
-:func:`compare.experiment.run_experiment` writes it and writes ``report.html`` next to
+:func:`compare.pipeline.runner.run_experiment` writes it and writes ``report.html`` next to
 ``report.md``. The page holds the same sections as the Markdown report, built by the
-same builders (:mod:`compare.report`) from the files on disk: a summary of which model
+same builders (:mod:`compare.report.markdown`) from the files on disk: a summary of which model
 does best on what, results, accuracy over seeds, energy per inference under each cost
 table, paired statistics, confusion matrices and receptive fields; and, beyond the
 Markdown twin, every figure in ``figures/``, the cost tables' values and sources, the
@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from compare.energy import CostTable
-from compare.report import (
+from compare.files import atomic_write_text
+from compare.measure.energy import CostTable
+from compare.report.markdown import (
     Figure,
     Section,
     Table,
@@ -42,7 +43,7 @@ from compare.report import (
     results_section,
     task_paragraph,
 )
-from compare.results import atomic_write_text, format_cell
+from compare.tables import format_cell
 
 __all__ = [
     "ResultsDirectory",
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 _CONFIG_FILES = ("config.json", "spec.json")
-"""The resolved configuration: ``config.json`` (:mod:`compare.experiment`) or the
+"""The resolved configuration: ``config.json`` (:mod:`compare.pipeline.experiment`) or the
 runner's ``spec.json``."""
 
 _SUMMARY_COLUMNS = (
@@ -95,7 +96,7 @@ class ResultsDirectory:
     environment: dict
     """``environment.json``: versions, git commit, Brian2 device, machine."""
     task: dict | None
-    """``task.json`` (:meth:`compare.tasks.Task.describe`), None where absent."""
+    """``task.json`` (:meth:`compare.data.tasks.Task.describe`), None where absent."""
     rows: list[dict]
     """``results.csv``: tidy rows, ``value`` as float and ``seed`` as int."""
     summary: list[dict]
@@ -143,7 +144,7 @@ def _read_json(path: Path):
 
 
 def read_results(results_dir: str | Path, *, sweeps: bool = False) -> ResultsDirectory:
-    """Read an experiment directory (:mod:`compare.experiment`'s layout).
+    """Read an experiment directory (:mod:`compare.pipeline.experiment`'s layout).
 
     ``sweeps=True`` also reads the top directory of a spec run with sweeps, whose
     ``summary.csv`` has a row per point x model (the report needs one point's
@@ -170,7 +171,7 @@ def read_results(results_dir: str | Path, *, sweeps: bool = False) -> ResultsDir
     if missing:
         raise FileNotFoundError(
             f"{path} lacks {', '.join(missing)}: not an experiment directory as "
-            "compare.experiment.run_experiment writes it"
+            "compare.pipeline.runner.run_experiment writes it"
         )
 
     rows = _read_csv(path / "results.csv")
@@ -513,7 +514,7 @@ def write_html_report(results_dir: str | Path) -> Path:
     intro, sections = build_sections(results)
     version = results.environment.get("versions", {}).get("spikearena", "")
     footer = (
-        f"Written by spikearena {version} (`compare/html.py`) from the directory "
+        f"Written by spikearena {version} (`compare/report/html.py`) from the directory "
         f"`{results.path.name}`; its Markdown twin is `report.md`, the tidy data "
         "`results.csv`. Energies are estimates from published per-operation costs, not "
         "measurements."

@@ -2,12 +2,12 @@
 
 :func:`evaluate` fits a fresh estimator, predicts the test set and asks the fitted
 model for its own operations report (spikes counted in Brian2, activations counted by
-torch hooks), which :mod:`compare.energy` prices under each cost table. It returns
+torch hooks), which :mod:`compare.measure.energy` prices under each cost table. It returns
 tidy metric rows, each with a unit, plus the artefacts a report needs (confusion
 matrix, the energy breakdowns, learned weights where the model has them).
 :func:`macro_f1` derives the macro-averaged F1 score from the confusion matrix.
 :func:`corrupted_accuracy` measures a fitted model on corrupted copies of the test set
-(:mod:`compare.corruptions`).
+(:mod:`compare.data.corruptions`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import confusion_matrix
 
-from compare.corruptions import corrupt
-from compare.energy import (
+from compare.data.corruptions import corrupt
+from compare.data.tasks import Task
+from compare.measure.energy import (
     DEFAULT_TABLES,
     CostTable,
     energy_metric,
@@ -31,7 +32,6 @@ from compare.energy import (
     get_table,
     missing_costs,
 )
-from compare.tasks import Task
 
 __all__ = [
     "ENERGY_UNIT",
@@ -61,7 +61,7 @@ OPERATION_UNITS = {
 """Unit of every key a model's ``operations(X)`` report may hold."""
 
 ENERGY_UNIT = "J/example"
-"""Unit of the energy metrics (see :func:`compare.energy.energy_metric` for their names)."""
+"""Unit of the energy metrics (see :func:`compare.measure.energy.energy_metric` for their names)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Evaluation:
     model: object
     """The fitted estimator."""
     energy: tuple[dict, ...] = ()
-    """:func:`compare.energy.estimate_energy` breakdowns, compute-only then with memory,
+    """:func:`compare.measure.energy.estimate_energy` breakdowns, compute-only then with memory,
     for every cost table that could price the model."""
     decision_latency: np.ndarray | None = None
     """Per operations example, the model's ``decision_latency`` (s; NaN where its answer
@@ -174,7 +174,7 @@ def evaluate(
         on; None for all. The report is a per-example mean, and measuring it runs
         inference again, which is what costs time for a spiking network.
     energy_tables
-        Cost tables (:data:`compare.energy.TABLES` names) to price the operations
+        Cost tables (:data:`compare.measure.energy.TABLES` names) to price the operations
         report with. A table that lacks a cost this model needs (Loihi and TrueNorth
         price no MACs, so no artificial network) gives no energy metric for it.
 
@@ -191,7 +191,7 @@ def evaluate(
         the simulated time until the answer became right and stayed so; and, per cost
         table that can price the model, ``energy_compute_only[TABLE@VERSION]`` and
         ``energy_with_memory[TABLE@VERSION]`` (J/example,
-        :func:`compare.energy.estimate_energy`). CPU time is this process's plus that
+        :func:`compare.measure.energy.estimate_energy`). CPU time is this process's plus that
         of the child processes it waited for (Brian2's standalone binaries).
     """
     tables = [get_table(t) for t in energy_tables]  # unknown names fail before the fit
@@ -269,7 +269,7 @@ def corrupted_accuracy(
 ) -> dict[str, tuple[float, str]]:
     """Accuracy of a fitted model on corrupted copies of the task's test set.
 
-    Each copy is :func:`compare.corruptions.corrupt` of the test set with one kind and
+    Each copy is :func:`compare.data.corruptions.corrupt` of the test set with one kind and
     severity and the seed ``random_state``: the same images for every model and every
     training seed, so accuracies pair across models. The training set is never
     corrupted.

