@@ -23,7 +23,9 @@ __all__ = [
     "TIDY_COLUMNS",
     "atomic_write_bytes",
     "atomic_write_text",
+    "PROJECT_ROOT",
     "environment",
+    "recorded_path",
     "replace_directory",
     "staged_directory",
     "write_csv",
@@ -160,8 +162,28 @@ def staged_directory(target: Path):
         raise
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The project directory (compare/, experiments/, results/)."""
+
+
+def recorded_path(path: str | Path) -> str:
+    """A path as results record it: relative to the project where it lies inside it
+    (so committed results do not name the machine that made them), else absolute.
+
+    >>> recorded_path(PROJECT_ROOT / "experiments" / "specs" / "tiny_digits.toml")
+    'experiments/specs/tiny_digits.toml'
+    >>> recorded_path("/elsewhere/x.toml")
+    '/elsewhere/x.toml'
+    """
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
 def _git_commit() -> dict:
-    root = Path(__file__).resolve().parents[1]
+    root = PROJECT_ROOT
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10

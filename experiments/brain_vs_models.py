@@ -32,7 +32,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from compare.files import staged_directory, write_csv, write_json
+from compare.files import recorded_path, staged_directory, write_csv, write_json
 from compare.pipeline.study import ROOT, analysis_parser, analysis_source
 from compare.report import figures
 from compare.tables import format_joules, format_si, format_table
@@ -209,7 +209,9 @@ def main(argv=None) -> int:
     with staged_directory(out / "study") as staging:
         (staging / "figures").mkdir()
         write_csv(staging / "brain_vs_models.csv", rows, list(rows[0]))
-        write_json(staging / "source.json", {"results": str(results.path), "quick": args.quick})
+        write_json(
+            staging / "source.json", {"results": recorded_path(results.path), "quick": args.quick}
+        )
         figures.save(plot_brain_vs_models(rows), staging / "figures" / "brain_vs_models")
         cells = [
             {
@@ -226,8 +228,8 @@ def main(argv=None) -> int:
         ]
         text = [
             "# Brain vs models in numbers\n",
-            f"Models: `{results.path}` (means over seeds). Energy: {ENERGY} with memory "
-            f"reads; Loihi column: {NEUROMORPHIC}. Power: energy per inference x one "
+            f"Models: `{recorded_path(results.path)}` (means over seeds). Energy: {ENERGY} "
+            f"with memory reads; Loihi column: {NEUROMORPHIC}. Power: energy per inference x one "
             f"inference per {BRAIN['recognition_s'][0]} s (the brain's recognition time).\n",
             format_table(
                 cells,

@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from compare.files import staged_directory, write_csv, write_json
+from compare.files import recorded_path, staged_directory, write_csv, write_json
 from compare.measure.energy import TABLES, break_even_spikes_per_synapse, parse_energy_metric
 from compare.pipeline.study import ROOT, analysis_parser, analysis_source
 from compare.report import figures
@@ -162,7 +162,9 @@ def main(argv=None) -> int:
         write_csv(staging / "cost.csv", cost, list(cost[0]))
         if break_even:
             write_csv(staging / "break_even.csv", break_even, list(break_even[0]))
-        write_json(staging / "source.json", {"results": str(results.path), "quick": args.quick})
+        write_json(
+            staging / "source.json", {"results": recorded_path(results.path), "quick": args.quick}
+        )
         ax = figures.plot_accuracy_vs_cost(
             rows, OPERATIONS, xlabel="operations per inference (effective MACs + ACs)"
         )
@@ -178,7 +180,7 @@ def main(argv=None) -> int:
                 )
                 figures.save(ax.figure, fig_dir / name)
         text = ["# Cost: accuracy against operations and estimated energy per inference\n"]
-        text.append(f"Source: `{results.path}`.\n")
+        text.append(f"Source: `{recorded_path(results.path)}`.\n")
         columns = [
             ("model", "model"),
             ("arm", "arm"),

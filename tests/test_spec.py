@@ -582,3 +582,20 @@ def test_every_study_spec_has_a_quick_run_that_is_smaller(name):
 
     assert len(plan_spec(quick).jobs) <= len(plan_spec(full).jobs)
     assert quick.task.n_test < (full.task.n_test or 10_000)
+
+
+def test_a_spec_records_its_file_relative_to_the_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # wherever the command runs
+    spec = load_spec(SPECS / "tiny_digits.toml")
+    assert spec.to_dict()["source"] == "experiments/specs/tiny_digits.toml"
+    outside = tmp_path / "mine.toml"
+    outside.write_text((SPECS / "tiny_digits.toml").read_text())
+    assert load_spec(outside).to_dict()["source"] == str(outside.resolve())
+
+
+def test_committed_results_do_not_name_the_machine_that_made_them():
+    recorded = sorted((ROOT / "results").glob("**/spec.json"))
+    assert recorded, "no committed results found"
+    for path in recorded:
+        source = json.loads(path.read_text())["source"]
+        assert not Path(source).is_absolute(), f"{path}: source {source!r}"

@@ -119,6 +119,7 @@ from pathlib import Path
 
 from compare.data.corruptions import CORRUPTIONS, SEVERITIES
 from compare.data.tasks import TASKS
+from compare.files import recorded_path
 from compare.measure.energy import DEFAULT_TABLES, TABLES
 from compare.models.registry import MODELS, ModelSpec, build_model
 from compare.pipeline.experiment import ExperimentConfig
@@ -967,5 +968,5 @@ def load_spec(path: str | Path, overrides: Sequence[str] = (), *, quick: bool = 
     except FileNotFoundError:
         raise FileNotFoundError(f"no spec file {path}") from None
     return parse_spec(
-        text, source=str(path), overrides=overrides, default_name=path.stem, quick=quick
+        text, source=recorded_path(path), overrides=overrides, default_name=path.stem, quick=quick
     )
