@@ -962,15 +962,23 @@ class _Network:
     def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None, prefix="dc"):
         self.p, self.layout = p, layout
         self._order = self._order_delays = None  # see _synapse_order
-        dt = p.dt
         self.steps_input, self.steps_total = _presentation_steps(p)
-        self.period = self.steps_total * dt
-        n_input, n_exc, learning = layout.n_input, layout.n_exc, layout.learning
-        fast = layout.stdp_form == "last-spike"
+        self.period = self.steps_total * p.dt
         # Named clocks and objects: the generated code (and so the build cache) must
-        # not depend on which other Brian2 objects this process created before.
-        clock = Clock(dt=dt, name=f"{prefix}_clock")
+        # not depend on which other Brian2 objects this process created before. The
+        # steps below create them in a fixed order.
+        clock = Clock(dt=p.dt, name=f"{prefix}_clock")
+        self._add_controller(clock, prefix)
+        presentation_clock = self._add_input(clock, table, prefix)
+        self._add_neurons(clock, prefix)
+        self._add_synapses(clock, presentation_clock, prefix)
+        self._add_monitors(prefix)
 
+    def _add_controller(self, clock, prefix):
+        """The controller: presentations, repeats, counts, the runaway guard, the stop."""
+        p = self.p
+        layout = self.layout
+        n_exc = layout.n_exc
         # The controller: one neuron that counts the steps of a presentation, switches
         # the input off after input_time and, at the end of the rest, repeats the
         # example with a higher intensity (fewer than min_spikes excitatory spikes) or
@@ -1033,6 +1041,10 @@ class _Network:
             decide, clock=clock, when="end", name=f"{prefix}_controller_decide"
         )
 
+    def _add_input(self, clock, table, prefix):
+        """The input group: Bernoulli spikes at the rates of the stimulus table."""
+        layout = self.layout
+        n_input = layout.n_input
         if table is None:
             table = np.zeros((layout.rows, n_input))
         self.stimulus = TimedArray(table * Hz, dt=1 * second, name=f"{prefix}_stimulus")
@@ -1066,7 +1078,16 @@ class _Network:
             order=0,
             name=f"{prefix}_input_probability",
         )
+        return presentation_clock
 
+    def _add_neurons(self, clock, prefix):
+        """The excitatory and inhibitory groups (and the STDP traces of the excitatory cells)."""
+        p = self.p
+        layout = self.layout
+        n_exc = layout.n_exc
+        learning = layout.learning
+        fast = layout.stdp_form == "last-spike"
+        dt = p.dt
         exc = conductance_lif(p.excitatory, p.threshold, learning=learning, dt=dt)
         if learning:
             exc["model"] += "wsum : 1  # sum of the neuron's input weights\n"
@@ -1087,6 +1108,13 @@ class _Network:
         self.exc = NeuronGroup(n_exc, **exc, clock=clock, name=f"{prefix}_excitatory")
         self.inh = NeuronGroup(n_exc, **inh, clock=clock, name=f"{prefix}_inhibitory")
 
+    def _add_synapses(self, clock, presentation_clock, prefix):
+        """Input -> excitatory (plastic, normalised), excitatory <-> inhibitory, and the
+        excitatory spike counter."""
+        p = self.p
+        layout = self.layout
+        learning = layout.learning
+        fast = layout.stdp_form == "last-spike"
         if learning and fast:
             syn = {
                 "model": "w : 1\ntpre : second",
@@ -1160,6 +1188,9 @@ class _Network:
         )
         self.exc_count.connect()
 
+    def _add_monitors(self, prefix):
+        """The spike monitors, and the Network of every object."""
+        layout = self.layout
         everything = layout.record_spikes
         self.input_mon = SpikeMonitor(self.input, record=everything, name=f"{prefix}_input_spikes")
         self.inh_mon = SpikeMonitor(self.inh, record=everything, name=f"{prefix}_inh_spikes")
