@@ -708,6 +708,46 @@ def _resolve(
     """Check a spec's data and fill in the defaults."""
     _check_keys(where, (), raw, _TOP_KEYS)
     _quick_settings(where, raw.get("quick"))
+    name, description = _resolve_name(where, raw)
+    task = _resolve_task(where, raw)
+    models = _resolve_models(where, raw)
+    seeds = _resolve_seeds(where, raw)
+    tables = _resolve_tables(where, raw)
+    operations_examples = _resolve_operations(where, raw)
+    corruptions, severities = _corruptions(where, raw.get("corruptions"))
+    continual_groups = _continual(where, raw.get("continual"))
+    sweeps = _resolve_sweeps(where, raw, models)
+
+    spec = Spec(
+        name=name,
+        task=task,
+        models=models,
+        seeds=seeds,
+        sweeps=sweeps,
+        energy_tables=tables,
+        operations_examples=operations_examples,
+        corruptions=corruptions,
+        severities=severities,
+        continual_groups=continual_groups,
+        description=description,
+        source=source,
+        overrides=tuple(overrides),
+        quick=quick,
+        source_text=text,
+        _raw=copy.deepcopy(raw),
+        _where=where,
+    )
+    try:
+        spec.config()  # ExperimentConfig's own checks
+    except ValueError as err:
+        raise SpecError(f"{where(())}: {err}") from None
+    if sweeps:
+        spec.points()  # every point is checked before anything runs
+    return spec
+
+
+def _resolve_name(where: _Where, raw: dict) -> tuple[str, str]:
+    """The experiment's name and description."""
     if "name" not in raw:
         raise SpecError(f'{where(())}: no experiment name: add name = "..."')
     name = _string(
@@ -718,7 +758,11 @@ def _resolve(
         "use letters, digits, '-', '_' and '.' (it names the results directory)",
     )
     description = _string(where, ("description",), raw.get("description", ""))
+    return name, description
 
+
+def _resolve_task(where: _Where, raw: dict) -> TaskSpec:
+    """The [task] table: the loader, its arguments, the subset sizes and seed."""
     if "task" not in raw:
         raise SpecError(f'{where(())}: no [task] table: add one with name = "digits" or similar')
     task_raw = _table(where, ("task",), raw["task"])
@@ -737,8 +781,11 @@ def _resolve(
     subset_seed = _integer(
         where, ("task", "subset_seed"), task_raw.get("subset_seed", 0), 0, "an integer >= 0"
     )
-    task = TaskSpec(task_name, copy.deepcopy(task_params), subset_seed=subset_seed, **sizes)
+    return TaskSpec(task_name, copy.deepcopy(task_params), subset_seed=subset_seed, **sizes)
 
+
+def _resolve_models(where: _Where, raw: dict) -> tuple[ModelSpec, ...]:
+    """The [models.LABEL] tables: kind and hyperparameters, in the file's order."""
     if "models" not in raw:
         raise SpecError(f'{where(())}: no models: add a [models.LABEL] table with kind = "..."')
     models_raw = _table(where, ("models",), raw["models"])
@@ -764,7 +811,11 @@ def _resolve(
             )
         _check_keys(where, (*path, "params"), params, _hyperparameters(kind))
         models.append(ModelSpec(label, kind, copy.deepcopy(params)))
+    return tuple(models)
 
+
+def _resolve_seeds(where: _Where, raw: dict) -> tuple[int, ...]:
+    """The seeds (default [0]): unique integers >= 0."""
     seeds_raw = _array(where, ("seeds",), raw.get("seeds", [0]))
     if not seeds_raw:
         raise where.error(("seeds",), "no seeds: list at least one, e.g. seeds = [0]")
@@ -773,12 +824,20 @@ def _resolve(
     )
     if len(set(seeds)) != len(seeds):
         raise where.error(("seeds",), f"seeds must be unique, got {list(seeds)}")
+    return seeds
 
+
+def _resolve_tables(where: _Where, raw: dict) -> tuple[str, ...]:
+    """The cost tables the operations are priced with (default: DEFAULT_TABLES)."""
     tables_raw = _array(where, ("energy_tables",), raw.get("energy_tables", list(DEFAULT_TABLES)))
     tables = tuple(_choice(where, ("energy_tables",), t, TABLES, "cost table") for t in tables_raw)
     if len(set(tables)) != len(tables):
         raise where.error(("energy_tables",), f"tables must be unique, got {list(tables)}")
+    return tables
 
+
+def _resolve_operations(where: _Where, raw: dict) -> int | None:
+    """The test examples the operations are counted on: a number, or "all" (None)."""
     ops = raw.get("operations_examples", DEFAULT_OPERATIONS_EXAMPLES)
     if ops == "all":
         operations_examples = None
@@ -786,10 +845,11 @@ def _resolve(
         operations_examples = _integer(
             where, ("operations_examples",), ops, 1, 'a positive integer or "all"'
         )
+    return operations_examples
 
-    corruptions, severities = _corruptions(where, raw.get("corruptions"))
-    continual_groups = _continual(where, raw.get("continual"))
 
+def _resolve_sweeps(where: _Where, raw: dict, models: tuple[ModelSpec, ...]) -> dict:
+    """The [sweeps] table: dotted paths to lists of values, checked against the spec."""
     sweeps_raw = _table(where, ("sweeps",), raw.get("sweeps", {}))
     sweeps = {}
     labels = [m.label for m in models]
@@ -826,33 +886,7 @@ def _resolve(
                     key, f"{origin} sets a swept value; override the sweep instead, e.g. {instead}"
                 )
         sweeps[path] = tuple(copy.deepcopy(values))
-
-    spec = Spec(
-        name=name,
-        task=task,
-        models=tuple(models),
-        seeds=seeds,
-        sweeps=sweeps,
-        energy_tables=tables,
-        operations_examples=operations_examples,
-        corruptions=corruptions,
-        severities=severities,
-        continual_groups=continual_groups,
-        description=description,
-        source=source,
-        overrides=tuple(overrides),
-        quick=quick,
-        source_text=text,
-        _raw=copy.deepcopy(raw),
-        _where=where,
-    )
-    try:
-        spec.config()  # ExperimentConfig's own checks
-    except ValueError as err:
-        raise SpecError(f"{where(())}: {err}") from None
-    if sweeps:
-        spec.points()  # every point is checked before anything runs
-    return spec
+    return sweeps
 
 
 # --------------------------------------------------------------------------- entry points
