@@ -599,3 +599,11 @@ def test_committed_results_do_not_name_the_machine_that_made_them():
     for path in recorded:
         source = json.loads(path.read_text())["source"]
         assert not Path(source).is_absolute(), f"{path}: source {source!r}"
+
+
+def test_the_annotated_spec_in_the_architecture_doc_is_a_valid_spec():
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    block = text.split("A spec, annotated", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    spec = parse_spec(block)
+    assert spec.name == "tiny_digits" and [m.label for m in spec.models] == ["logistic", "mlp"]
+    assert parse_spec(block, quick=True).seeds == (0,)

@@ -1,98 +1,14 @@
 """Running a spec: jobs with stable ids, a results store that survives interruptions,
-execution in this process or on a Dask cluster.
+execution in this process or on a Dask cluster, and the aggregation of finished jobs.
 
-Jobs
-----
-A spec (:mod:`compare.pipeline.spec`) expands to points (the Cartesian product of its sweeps)
-and each point to every model x seed on the point's task: one *job* each. A job
-whose config comes out the same at several points (a model that no sweep touches)
-is one job, run once and counted at every point it belongs to.
-
-Job ids
--------
-A job's id is the first 16 hex digits of the SHA-256 of the canonical JSON (sorted
-keys, no spaces) of its config (:func:`job_config`), which holds
-
-- ``schema``: :data:`JOB_SCHEMA`, raised when what a job computes or writes changes
-  meaning (a new metric, another artefact layout);
-- ``model``: label, kind and hyperparameters (TOML arrays and Python tuples are the
-  same JSON array; ``1`` and ``1.0`` are not the same value);
-- ``seed``: the estimator's ``random_state``;
-- ``task``: name, loader arguments, ``n_train``, ``n_test``, ``subset_seed`` and the
-  SHA-256 of the raw data (new data files give new jobs); the loader arguments in
-  :data:`LOCATION_ARGUMENTS` (``data_dir``) are left out of the hash, since where the
-  files are does not change what they hold, and the digest covers their content;
-- ``evaluation``: ``operations_examples`` and the cost tables as ``NAME@VERSION``.
-
-Not in the id: the experiment's name (the results directory already separates
-experiments), the sweep point (what a point does to the config is what counts), and
-the code's version. Hashing the git commit or library versions would recompute every
-finished job after any commit, a typo fix in the report included, which defeats
-resuming a long sweep. Instead every job records its environment (git commit,
-versions, Brian2 device, host), :class:`RunResult` lists the commits the aggregated
-jobs ran at, the report names them when they differ from the current one, and
-``fresh=True`` (``--fresh``) recomputes a spec's jobs. The label is in the id because
-every row a job writes carries it.
-
-The results store
------------------
-``results/<experiment>/`` (or ``output_dir``) holds
-
-``.lock``              held (``fcntl.flock``) by the run using the directory; a second
-                       run on it fails at once with :class:`ResultsLocked`, naming the
-                       process that holds it (the lock goes with that process, even
-                       when it is killed)
-``jobs/<id>/``         one per finished job: ``config.json`` (the job's config),
-                       ``metrics.json`` (its tidy rows), ``environment.json`` (versions,
-                       git commit, Brian2 device, host, pid, seed, times),
-                       ``artifacts/arrays.npz`` (confusion matrix, learned weights and
-                       thresholds, per-example decision latencies of spiking models)
-                       and ``artifacts/energy.json`` (energy breakdowns), and
-                       ``DONE``, written last
-``spec.json``          the fully resolved spec (``spec.toml``: the source as written)
-``environment.json``   where the results were aggregated (and the jobs' commits)
-``energy_tables.json`` the cost tables used, every value with its source
-``results.csv``        tidy: one row per job x metric: experiment, task, model, arm,
-                       kind, seed, one column per sweep path (the value where the sweep
-                       applies to the job, empty where it does not: a sweep of
-                       ``models.mlp...`` does not apply to another model), metric,
-                       value, unit, job (the id). ``results.parquet`` too where pyarrow
-                       is installed
-``summary.csv``        one row per point x model: accuracy over seeds with intervals,
-                       macro-F1, times, operations (and the point's sweep values)
-``report.md``          without sweeps, the report of :mod:`compare.report.markdown` (with
-                       ``figures/`` and ``task.json``); with sweeps, an overview table
-                       linking one such report per point, ``points/pNN/``
-
-A job's directory is written by the main process into ``jobs/.staging-<id>-...``,
-``DONE`` last, and renamed to ``jobs/<id>`` in one step, so a ``jobs/<id>`` is always
-complete. A run first deletes leftover staging directories (a killed aggregation's
-too) and any job directory without ``DONE``; finished jobs are never recomputed
-(unless ``fresh``). Ctrl-C abandons the running jobs (their results are not written),
-keeps the finished ones and raises :class:`RunInterrupted`; the same command then
-resumes. The aggregated files are rebuilt from the job directories after every
-complete run, each replaced atomically, ``results.csv`` last.
-
-Execution
----------
-``jobs=1``: one job after another in this process. ``jobs=N > 1``: a
-``distributed.LocalCluster`` of N single-threaded worker processes (Dask's nanny sets
-``OMP_NUM_THREADS=1`` and friends in each). ``scheduler="tcp://host:8786"``: an
-existing Dask cluster; its workers need spikearena installed and the task's data (the
-job checks the data's digest), and this process must be able to load the task too (it
-fixes the job ids from the data's digest). Workers only compute: each job's rows and
-artefacts come back to this process, which alone writes the results directory, so
-workers on other machines need no shared file system. A process runs one job at a
-time (:func:`execute_job`): a worker with several threads runs its jobs one after
-another, so start cluster workers with ``--nthreads 1``.
-
-Brian2 build directories: each worker is a process of its own, and
-:mod:`spiking.backend` already gives every process a private copy of each compiled
-network (``<build dir>/<key>/proc-<host>-<pid>-<n>``) made from a shared template that
-the first process to compile publishes atomically; so workers share the compiled
-code but never a working directory. Nothing is set per worker; a worker's
-``$SPIKEARENA_BUILD_DIR`` (or ``~/.cache/spikearena/brian2``) is recorded in each job's
-``environment.json``.
+:func:`plan_spec` expands a spec into jobs (every point x model x seed; a job's id
+hashes its config: :func:`job_config`, :func:`job_id`) without reading data;
+:func:`run_spec` runs the jobs that are not finished (in-process or on Dask workers,
+which only compute) and lets this process alone write the results directory
+(:class:`ResultsStore`: each job directory appears complete or not at all; Ctrl-C
+keeps the finished jobs). What a results directory holds, what the job ids hash and
+why, and how Dask runs jobs: docs/ARCHITECTURE.md ("compare/: specs, jobs and what a
+run writes").
 """
 
 from __future__ import annotations

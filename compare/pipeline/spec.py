@@ -1,86 +1,13 @@
 """Experiment specs: a TOML file saying what to run, checked before anything runs.
 
 A spec names one task, the models (with their hyperparameters), the seeds, and
-optional sweeps; :mod:`compare.pipeline.runner` turns it into jobs. ``--set KEY=VALUE`` flags
-change any field without editing the file. A small spec::
-
-    name = "tiny_digits"              # results go to results/tiny_digits/
-    seeds = [0, 1]                    # one job per model and seed (and sweep point)
-    operations_examples = 50          # test examples the operations report runs on ("all")
-    energy_tables = ["horowitz-45nm-fp32"]   # default: every table in compare.measure.energy
-
-    [task]
-    name = "digits"                   # a key of compare.data.tasks.TASKS
-    n_train = 200                     # stratified subsets (default: the whole splits)
-    n_test = 100
-    subset_seed = 0
-    params = { random_state = 0 }     # keyword arguments of the task's loader
-
-    [models.logistic]                 # the table's name is the model's label
-    kind = "logistic"                 # a key of compare.models.registry.MODELS
-    params = { epochs = 5 }           # the estimator's hyperparameters
-
-    [models.mlp]
-    kind = "mlp"
-    params = { hidden_sizes = [16], epochs = 5 }
-
-    [sweeps]                          # dotted path -> values; points = Cartesian product
-    "models.mlp.params.hidden_sizes" = [[8], [16]]
-
-    [corruptions]                     # optional: also test on corrupted test sets
-    kinds = ["gaussian", "occlusion"] # compare.data.corruptions.CORRUPTIONS
-    severities = [1, 3, 5]            # default: 1 to 5 (0 is the clean test set)
-
-    [continual]                       # optional: also learn the classes in turns
-    groups = 5                        # class groups learnt one after another
-
-    [quick]                           # optional: what --quick changes (a smoke-size run)
-    seeds = [0]                       # the spec's own fields, merged over it
-    task = { n_train = 100 }
-    models.mlp.params = { epochs = 2 }
-    sweeps = { "models.mlp.params.hidden_sizes" = [[8]] }
-
-With ``[continual]``, every job also trains a fresh model (same seed) on the class
-groups in turn and measures what it forgets (:mod:`compare.measure.continual`:
-``continual_accuracy``, ``average_forgetting``, ``accuracy[after=I,task=J]``).
-With ``[corruptions]``, every job also measures ``accuracy[KIND=SEVERITY]`` for each
-kind and severity (:func:`compare.measure.metrics.corrupted_accuracy`: the fitted model on
-seeded corrupted copies of the test set, the same copies for every model and seed).
-
-``[quick]`` is a partial spec: under ``--quick`` (:func:`load_spec` with
-``quick=True``) it is merged over the spec, table by table, before the ``--set`` flags;
-a sweep it names is replaced whole. It is how a spec says what its smoke-size run is,
-so that ``spikearena run SPEC.toml --quick`` and a study script's ``--quick`` run the
-same thing. Without ``--quick`` it changes nothing (it is checked all the same), and it
-is not part of any job, so adding one changes no job id.
-
-Every combination of sweep values is a *point*: the spec with those values set, and
-each point runs every model with every seed. A sweep path may name any field except
-``name``, ``description``, ``seeds`` (already a dimension of every point) and
-``sweeps``; ``models.LABEL...`` must name a model of the spec.
-
-Checking
---------
-:func:`load_spec` checks everything that can be checked without running a model:
-unknown keys (with the known ones, and a guess at what was meant), wrong types,
-sizes below 1, unknown task names, loader arguments, model kinds and hyperparameter
-names (each estimator's own ``get_params``), cost tables, sweep paths, and every
-sweep point. Each mistake is a :class:`SpecError` whose message starts with where
-the value came from: ``FILE, line N`` for the file, ``--set KEY=VALUE`` for an
-override, or the sweep that set it.
-
-tomllib reports line numbers only for TOML syntax errors, so :class:`KeyLocator`
-finds the line of each key in the source text itself. This is best effort: it
-follows ``[table]`` headers, dotted and quoted keys, comments, strings and values that
-span lines; a key inside an inline table (``params = { epochs = 5 }``) is reported at
-the line of the key that holds the inline table, and where no line is found the
-message names the file alone.
-
-``--set`` values are TOML literals (``--set seeds=[0,1,2]``, ``--set
-task.n_train=1000``, ``--set 'models.mlp.params={hidden_sizes=[400]}'``); a value
-that is not valid TOML but a single bare word (letters, digits and ``- _ . / ~ : +``,
-as in ``--set task.name=fashion-mnist`` or a path) is taken as a string. Anything
-else that is not valid TOML (``[0,1``, ``"open``) is an error.
+optional sweeps, corruptions, class-incremental groups and a ``[quick]`` smoke-size
+run; :mod:`compare.pipeline.runner` turns it into jobs. ``--set KEY=VALUE`` flags
+change any field without editing the file. :func:`load_spec` checks everything that
+can be checked without running a model; each mistake is a :class:`SpecError` that
+names where the value came from (``FILE, line N``, the ``--set`` flag or the sweep).
+docs/ARCHITECTURE.md ("compare/: specs, jobs and what a run writes") has an annotated
+spec and the rules.
 
 Examples
 --------
