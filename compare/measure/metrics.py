@@ -212,6 +212,27 @@ def evaluate(
         "predict_time_per_example": (predict_wall / task.n_test, "s/example"),
         "peak_rss": (peak_rss_mb(), "MB"),
     }
+    metrics.update(_operation_metrics(model, operations))
+    latency = None
+    if hasattr(model, "decision_latency"):  # spiking models: time to a stable answer
+        latency = np.asarray(model.decision_latency(task.X_test[:n_ops], task.y_test[:n_ops]))
+        decided = latency[np.isfinite(latency)]
+        metrics["decision_latency"] = (float(decided.mean()) if len(decided) else math.nan, "s")
+    energy = _energy_estimates(operations, tables)
+    for estimate, table, memory in energy:
+        metrics[energy_metric(table, memory=memory)] = (estimate["total_j"], ENERGY_UNIT)
+    return Evaluation(
+        metrics=metrics,
+        confusion=matrix,
+        model=model,
+        energy=tuple(estimate for estimate, _, _ in energy),
+        decision_latency=latency,
+    )
+
+
+def _operation_metrics(model, operations: dict) -> dict:
+    """The model's operations report as metrics, each with its unit."""
+    metrics = {}
     for key, value in operations.items():
         if key not in OPERATION_UNITS:
             raise ValueError(
@@ -219,26 +240,18 @@ def evaluate(
                 f"known: {', '.join(OPERATION_UNITS)}"
             )
         metrics[key] = (float(value), OPERATION_UNITS[key])
-    latency = None
-    if hasattr(model, "decision_latency"):  # spiking models: time to a stable answer
-        latency = np.asarray(model.decision_latency(task.X_test[:n_ops], task.y_test[:n_ops]))
-        decided = latency[np.isfinite(latency)]
-        metrics["decision_latency"] = (float(decided.mean()) if len(decided) else math.nan, "s")
-    energy = []
+    return metrics
+
+
+def _energy_estimates(operations: dict, tables) -> list[tuple[dict, CostTable, bool]]:
+    """(estimate, table, with memory) for each table that can price the operations."""
+    estimates = []
     for table in tables:
         if missing_costs(operations, table):
             continue
         for memory in (False, True):
-            estimate = estimate_energy(operations, table, memory=memory)
-            energy.append(estimate)
-            metrics[energy_metric(table, memory=memory)] = (estimate["total_j"], ENERGY_UNIT)
-    return Evaluation(
-        metrics=metrics,
-        confusion=matrix,
-        model=model,
-        energy=tuple(energy),
-        decision_latency=latency,
-    )
+            estimates.append((estimate_energy(operations, table, memory=memory), table, memory))
+    return estimates
 
 
 def corruption_metric(kind: str, severity: int) -> str:
