@@ -34,6 +34,7 @@ from compare.measure.energy import (
 )
 
 __all__ = [
+    "DEFAULT_OPERATIONS_EXAMPLES",
     "ENERGY_UNIT",
     "Evaluation",
     "OPERATION_UNITS",
@@ -59,6 +60,9 @@ OPERATION_UNITS = {
     "presentations_per_example": "count/example",
 }
 """Unit of every key a model's ``operations(X)`` report may hold."""
+
+DEFAULT_OPERATIONS_EXAMPLES = 200
+"""Test examples the operations report is measured on unless an experiment says."""
 
 ENERGY_UNIT = "J/example"
 """Unit of the energy metrics (see :func:`compare.measure.energy.energy_metric` for their names)."""
@@ -158,7 +162,7 @@ def evaluate(
     model,
     task: Task,
     *,
-    operations_examples: int | None = 200,
+    operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES,
     energy_tables: Sequence[str | CostTable] = DEFAULT_TABLES,
 ) -> Evaluation:
     """Fit ``model`` on the task's training set and measure it on its test set.

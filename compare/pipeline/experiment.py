@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from compare.data.corruptions import CORRUPTIONS, SEVERITIES
 from compare.measure.energy import DEFAULT_TABLES, get_table
+from compare.measure.metrics import DEFAULT_OPERATIONS_EXAMPLES
 from compare.models.registry import ModelSpec
 
 __all__ = ["ExperimentConfig"]
@@ -78,7 +79,7 @@ class ExperimentConfig:
     n_train: int | None = None
     n_test: int | None = None
     subset_seed: int = 0
-    operations_examples: int | None = 200
+    operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
     energy_tables: tuple[str, ...] = DEFAULT_TABLES
     corruptions: tuple[str, ...] = ()
     severities: tuple[int, ...] = ()

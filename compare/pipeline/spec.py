@@ -48,6 +48,7 @@ from compare.data.corruptions import CORRUPTIONS, SEVERITIES
 from compare.data.tasks import TASKS
 from compare.files import recorded_path
 from compare.measure.energy import DEFAULT_TABLES, TABLES
+from compare.measure.metrics import DEFAULT_OPERATIONS_EXAMPLES
 from compare.models.registry import MODELS, ModelSpec, build_model
 from compare.pipeline.experiment import ExperimentConfig
 
@@ -63,9 +64,6 @@ __all__ = [
     "parse_override",
     "parse_spec",
 ]
-
-DEFAULT_OPERATIONS_EXAMPLES = 200
-"""Test examples the operations report is measured on when a spec does not say."""
 
 _TOP_KEYS = (
     "name",
