@@ -30,19 +30,7 @@ from pathlib import Path
 
 from compare.files import atomic_write_text
 from compare.measure.energy import CostTable
-from compare.report.markdown import (
-    Figure,
-    Section,
-    Table,
-    accuracy_section,
-    energy_section,
-    figure_sections,
-    findings_section,
-    metrics_section,
-    paired_section,
-    results_section,
-    task_paragraph,
-)
+from compare.report.markdown import Figure, Section, Table, report_sections, task_paragraph
 from compare.tables import format_cell
 
 __all__ = [
@@ -452,20 +440,16 @@ def build_sections(results: ResultsDirectory) -> tuple[list, list[Section]]:
     if n_operations is not None and n_test is not None:
         n_operations = min(n_operations, n_test)
     energy_figure = "figures/accuracy_vs_energy.png"
-    sections = [
-        findings_section(results.summary, results.rows),
-        results_section(results.summary, n_operations),
-        accuracy_section(results.summary),
-        metrics_section(results.rows, list(models)),
-        energy_section(
-            results.rows,
-            models,
-            results.tables,
-            figure=energy_figure if "accuracy_vs_energy" in results.figures else None,
-        ),
-        paired_section(results.rows, list(models), len(seeds), results.tables),
-        *figure_sections(results.figures, seeds[0] if seeds else "–"),
-    ]
+    sections = report_sections(
+        results.summary,
+        results.rows,
+        models,
+        results.tables,
+        seeds=seeds,
+        n_operations=n_operations,
+        energy_figure=energy_figure if "accuracy_vs_energy" in results.figures else None,
+        figures=results.figures,
+    )
     shown = {
         block.path for section in sections for block in section.blocks if isinstance(block, Figure)
     }

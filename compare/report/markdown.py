@@ -59,6 +59,7 @@ __all__ = [
     "markdown_table",
     "metrics_section",
     "paired_section",
+    "report_sections",
     "results_section",
     "task_paragraph",
     "write_overview",
@@ -621,6 +622,36 @@ def _provenance(env) -> list[str]:
     ]
 
 
+def report_sections(
+    summary: Sequence[dict],
+    rows: Sequence[dict],
+    models: Mapping[str, str],
+    tables: Sequence[CostTable],
+    *,
+    seeds: Sequence,
+    n_operations: int | None,
+    energy_figure: str | None,
+    figures: Sequence[str],
+) -> list[Section]:
+    """The sections every report of one point has, in order: the one route from results
+    to sections for report.md (:func:`write_report`) and report.html
+    (:func:`compare.report.html.build_sections`).
+
+    ``models`` maps label to arm; ``n_operations`` is the number of test examples the
+    operations were counted on; ``energy_figure`` the accuracy-vs-energy figure's path
+    (None: none); ``figures`` the stems of the other figures to show.
+    """
+    return [
+        findings_section(summary, rows),
+        results_section(summary, n_operations),
+        accuracy_section(summary),
+        metrics_section(rows, list(models)),
+        energy_section(rows, models, tables, figure=energy_figure),
+        paired_section(rows, list(models), len(seeds), tables),
+        *figure_sections(figures, seeds[0] if len(seeds) else "–"),
+    ]
+
+
 def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Path:
     """Draw the figures and write ``report.md`` in ``out``; return the report's path.
 
@@ -667,15 +698,16 @@ def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Pa
     models = {spec.label: spec.arm for spec in config.models}
     tables = [get_table(name) for name in config.energy_tables]
     n_operations = config.operations_examples or task.n_test
-    sections = [
-        findings_section(summary, rows),
-        results_section(summary, min(n_operations, task.n_test)),
-        accuracy_section(summary),
-        metrics_section(rows, list(models)),
-        energy_section(rows, models, tables, figure=_energy_figure(rows, fig_dir)),
-        paired_section(rows, list(models), len(config.seeds), tables),
-        *figure_sections(["confusion", *(name for _, name in field_figures)], first_seed),
-    ]
+    sections = report_sections(
+        summary,
+        rows,
+        models,
+        tables,
+        seeds=config.seeds,
+        n_operations=min(n_operations, task.n_test),
+        energy_figure=_energy_figure(rows, fig_dir),
+        figures=["confusion", *(name for _, name in field_figures)],
+    )
     lines = [
         f"# {config.name}",
         "",
