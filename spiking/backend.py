@@ -362,11 +362,14 @@ def memoised_exp(kwargs: dict) -> dict:
     that replaces ``exp`` here remembers its last argument and result, so each such
     run of equal arguments costs one ``exp``. The result is ``exp`` itself, bit for
     bit (a test compares spike trains and weights with the plain calls). For C++
-    standalone only (one thread: the cache is a static variable); other methods and
-    switched-off memoisation (:data:`MEMOISE_EXP`) return ``kwargs`` unchanged.
+    standalone only (one thread: the cache is a static variable); other methods, OpenMP
+    builds and switched-off memoisation (:data:`MEMOISE_EXP`) return ``kwargs``
+    unchanged.
     """
     if not MEMOISE_EXP or kwargs.get("method") != "exponential_euler":
         return kwargs
+    if brian2.prefs.devices.cpp_standalone.openmp_threads > 1:
+        return kwargs  # threads would share the cache
     from brian2.stateupdaters.exponential_euler import exponential_euler
 
     def method(equations, variables=None, method_options=None):

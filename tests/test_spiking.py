@@ -439,6 +439,21 @@ def test_memoised_exp_replaces_only_exponential_euler_exps():
     assert backend.memoised_exp(euler) is euler
 
 
+def test_memoised_exp_is_off_when_openmp_threads_would_share_its_cache():
+    import brian2
+
+    from spiking.neurons import DiehlCookInhibitory
+
+    kwargs = conductance_lif(DiehlCookInhibitory(), dt=0.5 * ms)
+    before = brian2.prefs.devices.cpp_standalone.openmp_threads
+    brian2.prefs.devices.cpp_standalone.openmp_threads = 2
+    try:
+        assert backend.memoised_exp(kwargs) is kwargs
+    finally:
+        brian2.prefs.devices.cpp_standalone.openmp_threads = before
+    assert backend.memoised_exp(kwargs) is not kwargs
+
+
 def test_unwritable_build_directory_is_a_clear_error(monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
