@@ -416,7 +416,7 @@ def test_synapse_order_sorts_each_row_by_delay_and_is_cached():
     from spiking.networks.diehl_cook import _Layout, _Network
 
     net = object.__new__(_Network)
-    net.layout, net._order_delays = _Layout(3, 4, False, "last-spike", True), None
+    net.layout, net._order_cache = _Layout(3, 4, False, "last-spike", True), None
     delays = np.array([[4, 1, 3, 1], [0, 0, 0, 0], [2, 5, 1, 0]], dtype=float).ravel() * 1e-3
     order, post = net._synapse_order(delays)
     assert post.tolist() == [1, 3, 2, 0, 0, 1, 2, 3, 3, 2, 0, 1]

@@ -662,10 +662,9 @@ class _SigintRecorder:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _run_in_process(pending, store, bar, verbose, sigint=None):
+def _run_in_process(pending, store, bar, verbose, sigint: _SigintRecorder):
     for job in pending:
-        if sigint is not None:
-            sigint.check()
+        sigint.check()
         bar.set_postfix_str(job.describe(), refresh=True)
         logger.debug("job %s (%s): started", job.id, job.describe())
         started = time.perf_counter()

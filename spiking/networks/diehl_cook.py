@@ -961,7 +961,8 @@ class _Network:
 
     def __init__(self, p: DiehlCook2015Params, layout: _Layout, table=None, prefix="dc"):
         self.p, self.layout = p, layout
-        self._order = self._order_delays = None  # see _synapse_order
+        self._order = None  # of the last run's synapses (see _synapse_order)
+        self._order_cache = None  # (by delay?, delays, order, post)
         self.steps_input, self.steps_total = _presentation_steps(p)
         self.period = self.steps_total * p.dt
         # Named clocks and objects: the generated code (and so the build cache) must
@@ -1258,7 +1259,7 @@ class _Network:
         those of row-major order bit for bit (a test compares them).
         """
         by_delay = self.sort_synapses_by_delay
-        cached = self._order_delays
+        cached = self._order_cache
         if cached is None or cached[0] != by_delay or not np.array_equal(cached[1], delays):
             n_exc = self.layout.n_exc
             rows = delays.reshape(-1, n_exc)
@@ -1267,10 +1268,8 @@ class _Network:
             else:
                 post = np.broadcast_to(np.arange(n_exc, dtype=np.int32), rows.shape)
             first = np.arange(len(rows), dtype=np.int64)[:, None] * n_exc
-            self._order_delays = (by_delay, delays.copy())
-            self._order_post = post.ravel()
-            self._order_cached = (first + post).ravel()
-        return self._order_cached, self._order_post
+            self._order_cache = (by_delay, delays.copy(), (first + post).ravel(), post.ravel())
+        return self._order_cache[2], self._order_cache[3]
 
 
 def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
