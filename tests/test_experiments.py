@@ -3,7 +3,9 @@
 import csv
 import json
 import runpy
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,59 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _script(name):
     return runpy.run_path(str(ROOT / "experiments" / f"{name}.py"), run_name="not_main")
+
+
+DC_RUN = [
+    *("--task", "digits", "--n-excitatory", "10", "--n-train", "160", "--n-label", "60"),
+    *("--n-test", "30", "--checkpoint-every", "40", "--curve-test", "30", "--epochs", "2"),
+    "--no-progress",
+]
+
+
+def _dc_run(out, *extra):
+    command = [sys.executable, str(ROOT / "experiments" / "diehl_cook_2015.py"), *DC_RUN]
+    return [*command, *extra, "--out", str(out)]
+
+
+def _curve(out):
+    with open(out / "curve.csv", newline="") as fh:
+        return [{k: v for k, v in r.items() if k != "train_seconds"} for r in csv.DictReader(fh)]
+
+
+def test_diehl_cook_2015_killed_between_checkpoints_resumes_to_the_same_network(tmp_path):
+    straight, stopped = tmp_path / "straight", tmp_path / "stopped"
+    subprocess.run(_dc_run(straight), check=True, capture_output=True, cwd=ROOT)
+    run = subprocess.Popen(_dc_run(stopped), stdout=subprocess.DEVNULL, cwd=ROOT)
+    while not (stopped / "checkpoint.npz").exists() and run.poll() is None:
+        time.sleep(0.01)
+    run.kill()  # SIGKILL: nothing of the script runs after it
+    run.wait()
+    assert not (stopped / "metrics.json").exists(), "the run ended before it was killed"
+    from spiking.networks.diehl_cook import DiehlCook2015
+
+    trained = DiehlCook2015.load(stopped / "checkpoint.npz").fit_stats_["train_examples"]
+    assert trained < 320
+
+    again = subprocess.run(_dc_run(stopped), check=True, capture_output=True, text=True, cwd=ROOT)
+    assert "resuming" in again.stdout
+    a = DiehlCook2015.load(straight / "model.npz")
+    b = DiehlCook2015.load(stopped / "model.npz")
+    for name in ("weights_", "theta_", "assignments_", "label_responses_"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    curves = [_curve(d) for d in (straight, stopped)]
+    assert curves[0] == curves[1] and len(curves[0]) == 8  # wall times aside
+    accuracy = [
+        json.loads((d / "metrics.json").read_text())["accuracy"] for d in (straight, stopped)
+    ]
+    assert accuracy[0] == accuracy[1]
+
+    # Another run in the same directory is refused, naming what differs.
+    other = subprocess.run(
+        _dc_run(stopped, "--seed", "3"), capture_output=True, text=True, cwd=ROOT
+    )
+    assert other.returncode != 0
+    assert "holds another run (seed: 0 there, 3 now)" in other.stderr
+    assert (stopped / "model.npz").exists()  # nothing was lost
 
 
 def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, monkeypatch):
@@ -34,17 +89,19 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     history = np.load(tmp_path / "history.npz")
     assert history["weight_examples"].tolist() == [0, 256, 300]
 
-    # --resume evaluates the saved model again: same accuracy (same seed, same state).
-    assert main([*args, "--out", str(tmp_path), "--resume"]) == 0
+    # The same command again evaluates the trained model again: the same labels and
+    # accuracy (the checkpoint holds the state and the next seed).
+    assert main([*args, "--out", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
 
     # ... and with more --epochs, trains the missing one first; the history continues.
-    assert main([*args, "--out", str(tmp_path), "--resume", "--epochs", "2"]) == 0
+    assert main([*args, "--out", str(tmp_path), "--epochs", "2"]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["epochs"] == 2 and metrics["fit_stats"]["train_examples"] == 600
     history = np.load(tmp_path / "history.npz")
     assert history["examples"].tolist() == [256, 300, 556, 600]
     assert history["weight_examples"].tolist() == [0, 256, 300, 556, 600]
+    assert [p["examples"] for p in metrics["curve"]] == [300, 600]
 
     # The template analysis reads that model: the network's own accuracy, then its
     # weights and k-means centroids as templates, on the same test images.

@@ -29,7 +29,9 @@ from spiking.networks.diehl_cook import (
     CHUNK_ROWS,
     DiehlCook2015,
     DiehlCook2015Params,
+    assign_from_responses,
     assign_labels,
+    class_responses,
     decision_time,
     vote,
 )
@@ -618,6 +620,66 @@ def test_save_load_round_trip_and_resume(tmp_path):
     assert not np.array_equal(loaded.weights_, before)
     with pytest.raises(ValueError, match=r"labels \[9\] were not seen"):
         loaded.partial_fit(X[:2], [9, 9])
+
+
+def test_a_checkpoint_resumes_exactly_where_the_saved_model_was(tmp_path):
+    """Training in parts with a save and load in between equals training straight on."""
+    X, y, _, _ = _digits(n_train=40, n_test=0)
+    straight = DiehlCook2015(n_excitatory=N, random_state=5, label_from="training")
+    straight.partial_fit(X[:20], y[:20]).partial_fit(X[20:], y[20:])
+    first = DiehlCook2015(n_excitatory=N, random_state=5, label_from="training")
+    resumed = DiehlCook2015.load(first.partial_fit(X[:20], y[:20]).save(tmp_path / "c.npz"))
+    resumed.partial_fit(X[20:], y[20:])
+    for name in ("weights_", "theta_", "assignments_", "label_responses_"):
+        assert np.array_equal(getattr(resumed, name), getattr(straight, name), equal_nan=True)
+    assert resumed.fit_stats_["train_examples"] == straight.fit_stats_["train_examples"] == 40
+
+
+def test_labels_from_training_come_from_the_last_examples_of_the_stdp_pass(monkeypatch):
+    X, y, _, _ = _digits(n_train=30, n_test=0)
+    passes = []
+    present = DiehlCook2015._present
+
+    def spy(self, *args, **kwargs):
+        result = present(self, *args, **kwargs)
+        passes.append((kwargs["learning"], result))
+        return result
+
+    monkeypatch.setattr(DiehlCook2015, "_present", spy)
+    model = DiehlCook2015(n_excitatory=N, random_state=1, n_label=20, label_from="training")
+    model.fit(X, y)
+    assert [learning for learning, _ in passes] == [True]  # no labelling pass
+    counts = passes[0][1].counts
+    index = np.searchsorted(model.classes_, y)
+    expected = assign_from_responses(class_responses(counts[-20:], index[-20:], 3))
+    assert np.array_equal(model.assignments_, expected)
+    assert model.fit_stats_["label_examples"] == 20
+    assert model.fit_stats_["label_presentations"] == 0
+    # Learning does not depend on where the labels come from.
+    passes.clear()
+    by_pass = DiehlCook2015(n_excitatory=N, random_state=1, n_label=20).fit(X, y)
+    assert [learning for learning, _ in passes] == [True, False]
+    assert np.array_equal(by_pass.weights_, model.weights_)
+
+
+def test_label_is_the_labelling_pass_of_fit(monkeypatch):
+    """fit with label_from="training", then label(X, y): the same pass, seed and labels."""
+    X, y, _, _ = _digits(n_train=30, n_test=0)
+    by_pass = DiehlCook2015(n_excitatory=N, random_state=2).fit(X, y)
+    later = DiehlCook2015(n_excitatory=N, random_state=2, label_from="training").fit(X, y)
+    trained = later.weights_.copy()
+    later.label(X, y)
+    assert np.array_equal(later.assignments_, by_pass.assignments_)
+    assert np.array_equal(later.label_responses_, by_pass.label_responses_)
+    assert np.array_equal(later.weights_, trained)
+    assert later.fit_stats_["label_examples"] == 30
+    assert later.fit_stats_["label_presentations"] >= 30
+    with pytest.raises(ValueError, match=r"labels \[5\] were not seen"):
+        later.label(X[:2], [5, 5])
+    with pytest.raises(ValueError, match="2 labels for 3 examples"):
+        later.label(X[:3], y[:2])
+    with pytest.raises(ValueError, match="label_from must be one of"):
+        DiehlCook2015(n_excitatory=N, label_from="test").fit(X, y)
 
 
 def test_partial_fit_in_class_groups_remembers_the_earlier_classes_responses():

@@ -20,6 +20,7 @@ __all__ = [
     "plot_accuracy_vs_time_steps",
     "plot_confusion",
     "plot_learning_curves",
+    "plot_accuracy_vs_examples",
     "plot_receptive_fields",
     "plot_spike_raster",
     "plot_training_history",
@@ -240,6 +241,80 @@ def plot_learning_curves(curves, *, test_accuracy=None, published=None, fig=None
         ax.set_xlabel("epoch")
         ax.spines[["top", "right"]].set_visible(False)
     return axes
+
+
+def plot_accuracy_vs_examples(
+    curves, *, n_train=None, final=None, published=None, ax=None, published_label="published"
+):
+    """Test accuracy while a model learns, against the training examples it has seen.
+
+    One line per label: the mean over its runs (seeds) at each number of examples, with
+    a band from the lowest to the highest run where there are several. A label's final
+    accuracy, when given, is a filled marker at its last point; a published accuracy a
+    horizontal tick of the same colour at the right edge. With ``n_train``, dotted
+    vertical lines mark the ends of epochs.
+
+    Parameters
+    ----------
+    curves : dict of str -> list of list of dict
+        Label -> runs -> points ``{"examples": int, "accuracy": fraction}``.
+    n_train : int, optional
+        Training examples per epoch.
+    final, published : dict of str -> float, optional
+        Label -> final test accuracy / published accuracy (fractions).
+    """
+    ax = _axes(ax, (6.0, 3.6))
+    colours = plt.get_cmap("tab10")
+    longest = 0
+    for k, (label, runs) in enumerate(curves.items()):
+        colour = colours(k % 10)
+        by_examples: dict[int, list[float]] = {}
+        for run in runs:
+            for point in run:
+                by_examples.setdefault(int(point["examples"]), []).append(point["accuracy"])
+        examples = np.array(sorted(by_examples))
+        if not len(examples):
+            continue
+        longest = max(longest, int(examples[-1]))
+        values = [100 * np.asarray(by_examples[e]) for e in examples]
+        n_runs = max(len(v) for v in values)
+        ax.plot(
+            examples,
+            [v.mean() for v in values],
+            marker="o",
+            ms=3,
+            color=colour,
+            label=label + (f" ({n_runs} seeds)" if n_runs > 1 else ""),
+        )
+        if n_runs > 1:
+            ax.fill_between(
+                examples, [v.min() for v in values], [v.max() for v in values],
+                color=colour, alpha=0.2, lw=0,
+            )  # fmt: skip
+        if final and label in final:
+            ax.plot([examples[-1]], [100 * final[label]], "D", color=colour, ms=6)
+        if published and label in published:
+            ax.plot(
+                [1.0], [100 * published[label]], marker=0, ms=9, mew=2, color=colour,
+                transform=ax.get_yaxis_transform(), clip_on=False,
+            )  # fmt: skip
+    if n_train:
+        for end in range(n_train, longest, n_train):
+            ax.axvline(end, color="#999999", lw=0.6, ls=":")
+    ax.set_xlabel("training examples seen")
+    ax.set_ylabel("test accuracy (%)")
+    ax.xaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x else "0")
+    )
+    notes = ["lines: curve points"]
+    if final:
+        notes.append("diamonds: final test")
+    if published:
+        notes.append(f"ticks at right: {published_label}")
+    ax.set_title("; ".join(notes), fontsize=7)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
 
 
 def plot_weight_evolution(weights, examples, shape, *, neurons=None, fig=None):

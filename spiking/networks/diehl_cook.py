@@ -90,7 +90,7 @@ from brian2 import seed as brian2_seed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from spiking.backend import (
     BACKENDS,
@@ -270,8 +270,8 @@ class Presentations:
 
     ``counts[k, j]`` is the number of spikes excitatory neuron ``j`` fired during the
     input period of the accepted (last) presentation of example ``k`` (None for a
-    training pass, which does not keep them: memory stays flat in the number of
-    examples). Totals count every presentation, repeats included.
+    training pass unless asked for: memory stays flat in the number of examples).
+    Totals count every presentation, repeats included.
     """
 
     counts: np.ndarray | None
@@ -325,7 +325,15 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         Passes over the training data with plasticity on.
     n_label : int or None
         Number of training examples (a stratified subset) presented with plasticity off
-        to assign each neuron a class; None uses all of them, as the authors did.
+        to assign each neuron a class; None uses all of them, as the authors did. With
+        ``label_from="training"``: the number of last examples of the training pass
+        whose responses label the neurons.
+    label_from : {"pass", "training"}
+        Where the class labels of the neurons come from after training. ``"pass"`` (the
+        paper's evaluation): a separate pass over the labelling examples with
+        plasticity off. ``"training"``: the responses recorded during the last STDP
+        pass itself, as the authors' code tracked its accuracy while training (the
+        last 10,000 examples there); it costs no extra simulation.
     params : DiehlCook2015Params or None
         Model constants; None means the paper's.
     dynamics : str or None
@@ -360,7 +368,9 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
         Class labels seen in fit.
     fit_stats_ : dict
-        Presentations, repeats and spikes of training and labelling.
+        Presentations, examples and wall seconds of training (``train_*``, summed over
+        every pass since the model was initialised) and of the last labelling
+        (``label_*``), compile seconds (summed) and the simulation binary's peak memory.
     history_ : dict of ndarray
         The course of training, one entry per chunk of CHUNK_ROWS examples:
         ``examples`` and ``presentations`` (cumulative), ``seconds`` (cumulative wall
@@ -388,6 +398,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         *,
         epochs=1,
         n_label=None,
+        label_from="pass",
         params=None,
         dynamics=None,
         backend="standalone",
@@ -398,6 +409,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.n_excitatory = n_excitatory
         self.epochs = epochs
         self.n_label = n_label
+        self.label_from = label_from
         self.params = params
         self.dynamics = dynamics
         self.backend = backend
@@ -413,14 +425,17 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         return self._learn(X, y_index, self.epochs, label_seed=label_seed)
 
     def partial_fit(self, X, y, classes=None):
-        """One more STDP epoch on X from the current state, then label with X again.
+        """One more STDP pass over X from the current state, then label the neurons.
 
         Resumes training (for instance of a model from :meth:`load`), or learns from
-        data that arrives in parts, such as the tasks of a class-incremental sequence
-        (:mod:`compare.measure.continual`). An unfitted model is initialised as :meth:`fit`
-        does, with ``classes_`` from ``classes`` when given (every class that will
-        occur) or else from ``y``, and trained for one epoch. Labels must be among
-        ``classes_``; ``X`` may hold any subset of them.
+        data that arrives in parts: the tasks of a class-incremental sequence
+        (:mod:`compare.measure.continual`), or the segments of a long epoch trained
+        with checkpoints in between (``experiments/diehl_cook_2015.py``). An unfitted
+        model is initialised as :meth:`fit` does, with ``classes_`` from ``classes``
+        when given (every class that will occur) or else from ``y``, and trained for
+        one pass. Labels must be among ``classes_``; ``X`` may hold any subset of them.
+        The labels come from X, as ``label_from`` says (a pass with plasticity off, or
+        the responses of this training pass).
 
         Labelling measures each neuron's mean response to each class present in
         ``X``; a class absent from ``X`` keeps the responses it was last labelled with
@@ -431,28 +446,52 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         larger than a later one's (one class-incremental Fashion-MNIST run: 43 spikes
         per example after the first task, 13 after the fifth) and would keep every
         neuron on the first classes. With every class present, dividing by one number
-        changes no assignment: this is :meth:`fit`'s labelling. A model from
-        :meth:`load` has no remembered responses: its first ``partial_fit`` labels
-        from ``X`` alone.
+        changes no assignment: this is :meth:`fit`'s labelling.
         """
         if not hasattr(self, "assignments_"):
             X, y_index, label_seed = self._initialise(X, y, classes)
             return self._learn(X, y_index, 1, label_seed=label_seed)
         X, y = validate_data(self, X, y, dtype=_DTYPES, reset=False)
         _check_unit_interval(X)
-        check_classification_targets(y)
         if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes {np.unique(classes).tolist()} differ from the fitted classes_ "
                 f"{self.classes_.tolist()}"
             )
+        return self._learn(X, self._class_index(y), 1, label_seed=self._brian_seed)
+
+    def label(self, X, y):
+        """Assign each neuron a class from its responses to X, with plasticity off.
+
+        The paper's labelling pass on its own: to label a model trained with
+        ``label_from="training"`` or in segments (:meth:`partial_fit`) from the whole
+        training set at the end, as the authors did, or from other examples than it
+        learned from. The weights and thresholds are not changed. Returns self.
+        """
+        X = self._check_X(X)
+        y_index = self._class_index(y)
+        if len(y_index) != len(X):
+            raise ValueError(f"y has {len(y_index)} labels for {len(X)} examples")
+        labelling = self._label(X, y_index)
+        stats = self.fit_stats_
+        self.fit_stats_ = {
+            **stats,
+            **_label_stats(labelling),
+            "compile_seconds": stats.get("compile_seconds", 0.0) + labelling.compile_seconds,
+            "peak_rss_mb": _peak(stats.get("peak_rss_mb"), labelling.peak_rss_mb),
+        }
+        return self
+
+    def _class_index(self, y) -> np.ndarray:
+        """Indices into ``classes_`` of the labels ``y``; a clear error for unseen labels."""
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         unseen = np.setdiff1d(y, self.classes_)
         if len(unseen):
             raise ValueError(
                 f"labels {unseen.tolist()} were not seen in fit (classes {self.classes_.tolist()})"
             )
-        y_index = np.searchsorted(self.classes_, y)
-        return self._learn(X, y_index, 1, label_seed=self._brian_seed)
+        return np.searchsorted(self.classes_, y)
 
     def _initialise(self, X, y, classes=None):
         """Check the data, draw the initial weights, delays and theta; (X, y_index, seed)."""
@@ -486,7 +525,6 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         return X, y_index, int(rng.integers(2**31 - 1))
 
     def _learn(self, X, y_index, epochs, *, label_seed):
-        train = []
         if not hasattr(self, "history_"):  # a loaded model: history starts here
             self.history_ = _empty_history(*self.weights_.shape)
         recorder = _HistoryRecorder(
@@ -495,31 +533,48 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             self.record_every,
             self.weights_,
         )
-        for epoch in range(epochs):
-            result = self._present(
-                X, learning=True, desc=f"STDP epoch {epoch + 1}", on_chunk=recorder
+        from_training = self.label_from == "training"
+        train = [
+            self._present(
+                X,
+                learning=True,
+                desc=f"STDP epoch {epoch + 1}",
+                on_chunk=recorder,
+                keep_counts=from_training and epoch == epochs - 1,
             )
-            train.append(result)
+            for epoch in range(epochs)
+        ]
         self.history_ = recorder.finish()
 
-        label_idx = np.arange(len(X))
-        if self.n_label is not None and self.n_label < len(X):
-            label_idx, _ = train_test_split(
-                label_idx, train_size=self.n_label, stratify=y_index, random_state=label_seed
-            )
-        labelling = self._label(X[label_idx], y_index[label_idx])
+        n_label = len(X) if self.n_label is None else min(self.n_label, len(X))
+        if from_training:  # the last n_label examples of the last pass
+            labelling = train[-1]
+            self._assign(labelling.counts[-n_label:], y_index[-n_label:])
+            label_stats = {
+                "label_presentations": 0,
+                "label_examples": n_label,
+                "label_seconds": 0.0,
+            }
+            passes = train
+        else:
+            label_idx = np.arange(len(X))
+            if n_label < len(X):
+                label_idx, _ = train_test_split(
+                    label_idx, train_size=n_label, stratify=y_index, random_state=label_seed
+                )
+            labelling = self._label(X[label_idx], y_index[label_idx])
+            label_stats = _label_stats(labelling)
+            passes = [*train, labelling]
         previous = self.fit_stats_
-        passes = [*train, labelling]
         self.fit_stats_ = {
             "train_presentations": previous.get("train_presentations", 0)
             + sum(r.n_presentations for r in train),
             "train_examples": previous.get("train_examples", 0) + sum(r.n_examples for r in train),
-            "label_presentations": labelling.n_presentations,
-            "label_examples": labelling.n_examples,
-            "train_seconds": sum(r.run_seconds for r in train),
-            "label_seconds": labelling.run_seconds,
-            "compile_seconds": sum(r.compile_seconds for r in passes),
-            "peak_rss_mb": max((r.peak_rss_mb or 0.0 for r in passes), default=0.0) or None,
+            "train_seconds": previous.get("train_seconds", 0.0) + sum(r.run_seconds for r in train),
+            **label_stats,
+            "compile_seconds": previous.get("compile_seconds", 0.0)
+            + sum(r.compile_seconds for r in passes),
+            "peak_rss_mb": _peak(previous.get("peak_rss_mb"), *(r.peak_rss_mb for r in passes)),
         }
         return self
 
@@ -530,8 +585,13 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         remembered responses (see :meth:`partial_fit`).
         """
         labelling = self._present(X, learning=False, desc="labelling")
-        responses = class_responses(labelling.counts, y_index, len(self.classes_))
-        spikes_per_example = labelling.counts.sum(axis=1).mean()
+        self._assign(labelling.counts, y_index)
+        return labelling
+
+    def _assign(self, counts, y_index) -> None:
+        """Assign the neurons from their responses ``counts`` (examples x neurons) to classes."""
+        responses = class_responses(counts, y_index, len(self.classes_))
+        spikes_per_example = counts.sum(axis=1).mean()
         if spikes_per_example > 0:
             responses = responses / spikes_per_example
         remembered = getattr(self, "label_responses_", None)
@@ -539,7 +599,6 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             responses = np.where(np.isnan(responses), remembered, responses)
         self.label_responses_ = responses
         self.assignments_ = assign_from_responses(responses)
-        return labelling
 
     # -- saving and loading ----------------------------------------------------------
 
@@ -548,10 +607,11 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     def save(self, path) -> Path:
         """Write the trained network to ``path`` (.npz), atomically.
 
-        Weights, delays, theta, assignments and classes as arrays; the
-        hyperparameters, the parameter dataclass (SI values with units) and the fit
-        statistics as JSON. :meth:`load` reads it back; :meth:`partial_fit` resumes
-        training from it.
+        Weights, delays, theta, assignments, the remembered class responses and
+        classes as arrays; the hyperparameters, the parameter dataclass (SI values with
+        units), the fit statistics and the seed of the next pass as JSON. :meth:`load`
+        reads it back; :meth:`partial_fit` resumes training from it exactly where it
+        was (a checkpoint: the loaded model trains on as the saved one would have).
         """
         check_is_fitted(self, "assignments_")
         if self.classes_.dtype == object:
@@ -566,6 +626,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             "brian_seed": self._brian_seed,
         }
         arrays = {name: getattr(self, name) for name in self._SAVED_ARRAYS}
+        arrays["label_responses_"] = self.label_responses_
         return write_npz(path, arrays, meta)
 
     @classmethod
@@ -596,6 +657,11 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{path}: unreadable parameters: {err}") from None
         for name in cls._SAVED_ARRAYS:
             setattr(model, name, arrays[name])
+        n_classes = len(model.classes_)  # files before label_responses_ was saved lack it
+        responses = arrays.get("label_responses_", np.full((n_classes, model.n_excitatory), np.nan))
+        if responses.shape != (n_classes, model.n_excitatory):
+            raise ValueError(f"{path}: label_responses_ has shape {responses.shape}")
+        model.label_responses_ = responses
         if model.weights_.ndim != 2:
             raise ValueError(
                 f"{path}: weights_ must be 2-D (inputs x neurons), got shape {model.weights_.shape}"
@@ -744,6 +810,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             )
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
+        if self.label_from not in LABEL_FROM:
+            raise ValueError(f"label_from must be one of {LABEL_FROM}, got {self.label_from!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
             raise ValueError(
                 f"params must be a DiehlCook2015Params, got {type(self.params).__name__}"
@@ -755,8 +823,13 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         _check_unit_interval(X)
         return X
 
-    def _present(self, X, *, learning, desc="", on_chunk=None, keep_spikes=False) -> Presentations:
-        """Show every row of X once (with repeats) and update the learned state if learning."""
+    def _present(
+        self, X, *, learning, desc="", on_chunk=None, keep_spikes=False, keep_counts=False
+    ) -> Presentations:
+        """Show every row of X once (with repeats) and update the learned state if learning.
+
+        A pass without learning always keeps its spike counts; a learning pass only
+        with ``keep_counts``."""
         p = self._params()
         scale = self.weights_.shape[0] / REFERENCE_INPUTS
         runner = self._pass(learning=learning)
@@ -775,6 +848,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             desc=desc,
             on_chunk=on_chunk,
             keep_spikes=keep_spikes,
+            keep_counts=keep_counts or not learning,
         )
         if learning:
             self.weights_, self.theta_ = weights, theta
@@ -801,6 +875,21 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     def describe_params(self) -> dict:
         """The resolved constants as JSON-able strings with units."""
         return describe(self._params())
+
+
+def _label_stats(labelling: Presentations) -> dict:
+    """The fit statistics of one labelling pass."""
+    return {
+        "label_presentations": labelling.n_presentations,
+        "label_examples": labelling.n_examples,
+        "label_seconds": labelling.run_seconds,
+    }
+
+
+def _peak(*values: float | None) -> float | None:
+    """The largest of some peak memories, None where none is known (runtime mode)."""
+    known = [v for v in values if v]
+    return max(known) if known else None
 
 
 def _check_unit_interval(X: np.ndarray) -> None:
@@ -859,6 +948,9 @@ CHUNK_ROWS = 256
 """Examples per Brian2 run. The compiled code has a fixed-size rate table; passes are
 cut into chunks of this many examples, with the network state carried across, which
 also bounds the spike monitor's memory whatever the number of examples."""
+
+LABEL_FROM = ("pass", "training")
+"""Where a fit's neuron labels come from (see :class:`DiehlCook2015`'s ``label_from``)."""
 
 STDP_FORMS = ("last-spike", "event-driven")
 """``"event-driven"`` is the rule as written (:func:`spiking.plasticity.diehl_cook_stdp`:
@@ -1386,20 +1478,21 @@ class _Pass:
         desc="",
         on_chunk=None,
         keep_spikes=False,
+        keep_counts=True,
     ):
         """Present every row of pixels; return (Presentations, final weights, final theta).
 
         Rates are computed per run (:func:`_rates`), so a pass holds one run's rates at
         a time, not a float64 copy of the whole data set. ``on_chunk(chunk)``, if
         given, is called after each run with a :class:`_Chunk`. ``keep_spikes`` keeps
-        each example's excitatory spikes (see :class:`Presentations`).
+        each example's excitatory spikes (see :class:`Presentations`); ``keep_counts``
+        its spike counts (``counts``, else None).
         """
         n = len(pixels)
         scale = self.layout.n_input / REFERENCE_INPUTS
         started = time.perf_counter()
         state = _initial_state(self.p, self.layout, weights, delays, theta)
-        keep = not self.layout.learning
-        counts = np.zeros((n, self.layout.n_exc), dtype=np.int64) if keep else None
+        counts = np.zeros((n, self.layout.n_exc), dtype=np.int64) if keep_counts else None
         spikes = [] if keep_spikes else None
         totals = dict(presentations=0, input=0, exc=0, inh=0)
         peak_rss = None
@@ -1415,7 +1508,7 @@ class _Pass:
             accepted, chunk_spikes, rest = _accepted(
                 net, self.p, len(chunk), n_presentations, rest, spikes=keep_spikes
             )
-            if keep:
+            if keep_counts:
                 counts[start : start + len(chunk)] = accepted
             if keep_spikes:
                 spikes.extend(chunk_spikes)
