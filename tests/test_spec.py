@@ -1,5 +1,6 @@
 """compare/pipeline/spec.py: experiment specs, their checks (naming key and line), --set."""
 
+import csv
 import json
 import random
 import re
@@ -10,8 +11,10 @@ import pytest
 
 from compare.models.registry import MODELS, ModelSpec
 from compare.pipeline.experiment import ExperimentConfig
+from compare.pipeline.runner import plan_spec
 from compare.pipeline.spec import (
     KeyLocator,
+    Spec,
     SpecError,
     load_spec,
     parse_override,
@@ -615,3 +618,24 @@ def test_the_annotated_spec_in_the_architecture_doc_is_a_valid_spec():
     spec = parse_spec(block)
     assert spec.name == "tiny_digits" and [m.label for m in spec.models] == ["logistic", "mlp"]
     assert parse_spec(block, quick=True).seeds == (0,)
+
+
+def test_the_committed_runs_job_ids_are_recomputed_from_their_specs():
+    """Job ids hash the job configs that the schema derives: a change to the schema
+    that changed an id would orphan every finished job. Each committed run's spec.json,
+    planned again, gives exactly the job ids its results.csv records (no data needed:
+    the data sets' digests are pinned)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "results"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
+    checked = 0
+    for name in listed:
+        run = (ROOT / name).parent
+        if not name.endswith("/spec.json") or not (run / "results.csv").is_file():
+            continue
+        spec = Spec.from_dict(json.loads((run / "spec.json").read_text()))
+        with open(run / "results.csv", newline="") as fh:
+            recorded = {row["job"] for row in csv.DictReader(fh)}
+        assert {job.id for job in plan_spec(spec).jobs} == recorded, run
+        checked += 1
+    assert checked >= 8
