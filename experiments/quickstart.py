@@ -23,8 +23,8 @@ from pathlib import Path
 from compare.data import catalog
 from compare.data.tasks import MNIST_5K_FILE
 from compare.models.registry import ModelSpec
-from compare.pipeline.experiment import ExperimentConfig
 from compare.pipeline.runner import run_experiment
+from compare.pipeline.spec import ExperimentConfig, TaskSpec
 from compare.tables import format_table
 
 N_HIDDEN = 100  # excitatory neurons of the STDP net = hidden units of its MLP twin
@@ -34,7 +34,8 @@ MODELS = (
     ModelSpec("mlp-twin", "mlp", {"hidden_sizes": (N_HIDDEN,), "epochs": 50}),
     ModelSpec("logistic", "logistic", {"epochs": 30}),
 )
-QUICK = {"n_train": 100, "n_test": 50, "operations_examples": 20}
+QUICK = {"n_train": 100, "n_test": 50}
+QUICK_OPERATIONS_EXAMPLES = 20
 TASKS = {  # task -> its subset sizes (None: all of it)
     "digits": {},  # 1347 training, 450 test images
     "mnist-5k": {},  # 4000 training, 1000 test digits
@@ -45,12 +46,13 @@ TASKS = {  # task -> its subset sizes (None: all of it)
 
 def config(quick: bool = False, task: str = "digits") -> ExperimentConfig:
     """The quickstart's experiment on ``task``; ``quick`` shrinks the data to a smoke test."""
+    extra = {"operations_examples": QUICK_OPERATIONS_EXAMPLES} if quick else {}
     return ExperimentConfig(
         name="quickstart" if task == "digits" else f"quickstart-{task}",
-        task=task,
+        task=TaskSpec(task, **(QUICK if quick else TASKS[task])),
         models=MODELS,
         seeds=SEEDS,
-        **(QUICK if quick else TASKS[task]),
+        **extra,
     )
 
 

@@ -13,8 +13,8 @@ import pytest
 from compare.cli import main as cli_main
 from compare.files import TIDY_COLUMNS, atomic_write_text, replace_directory
 from compare.models.registry import ModelSpec, build_model
-from compare.pipeline.experiment import ExperimentConfig
 from compare.pipeline.runner import run_experiment
+from compare.pipeline.spec import ExperimentConfig, TaskSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,11 @@ CHEAP = (
 
 def _cheap_config(**overrides):
     fields = dict(
-        name="cheap", models=CHEAP, seeds=(0, 1), n_train=60, n_test=30, operations_examples=10
+        name="cheap",
+        models=CHEAP,
+        task=TaskSpec("digits", n_train=60, n_test=30),
+        seeds=(0, 1),
+        operations_examples=10,
     )
     fields.update(overrides)
     return ExperimentConfig(**fields)
@@ -270,12 +274,19 @@ def test_model_specs_are_checked():
         ModelSpec("x", "mlp", {"random_state": 1})
     with pytest.raises(ValueError, match="bad hyperparameters"):
         build_model(ModelSpec("x", "mlp", {"hidden": 3}), random_state=0)
-    with pytest.raises(ValueError, match="unique"):
+    # A config built in code runs the spec's checks; errors name the experiment and field.
+    with pytest.raises(ValueError, match="experiment 'e': models: model labels must be unique"):
         ExperimentConfig(name="e", models=(CHEAP[0], CHEAP[0]))
-    with pytest.raises(ValueError, match=r"seeds must be unique, got \(1, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"experiment 'e': seeds: seeds must be unique, got \[1, 1\]"
+    ):
         ExperimentConfig(name="e", models=CHEAP, seeds=(1, 1))
-    with pytest.raises(ValueError, match="experiment 'e': unknown cost table 'x'; known: "):
+    with pytest.raises(ValueError, match="experiment 'e': energy_tables: unknown cost table 'x'"):
         ExperimentConfig(name="e", models=CHEAP, energy_tables=("x",))
+    with pytest.raises(ValueError, match="experiment 'e': task.n_train: expected a positive"):
+        ExperimentConfig(name="e", models=CHEAP, task=TaskSpec("digits", n_train=0))
+    with pytest.raises(ValueError, match="experiment 'e': corruptions.kinds: unknown corruption"):
+        ExperimentConfig(name="e", models=CHEAP, corruptions=("fog",), severities=(1,))
 
 
 def test_cli_lists_and_rejects_unknown_experiments(capsys):

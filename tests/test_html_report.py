@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from compare.models.registry import ModelSpec
-from compare.pipeline.experiment import ExperimentConfig
 from compare.pipeline.runner import run_experiment
+from compare.pipeline.spec import ExperimentConfig, TaskSpec
 from compare.report.html import read_results, write_html_report
 
 CONFIG = ExperimentConfig(
@@ -31,9 +31,8 @@ CONFIG = ExperimentConfig(
         ModelSpec("mlp", "mlp", {"hidden_sizes": (8,), "epochs": 2}),
         ModelSpec("logreg", "logistic", {"epochs": 2}),
     ),
+    task=TaskSpec("digits", n_train=60, n_test=30),
     seeds=(0, 1),
-    n_train=60,
-    n_test=30,
     operations_examples=10,
 )
 

@@ -44,7 +44,7 @@ def test_every_study_spec_plans_without_its_data(path):
         plan = plan_spec(spec)
         assert plan.jobs and len({job.id for job in plan.jobs}) == len(plan.jobs)
         for point in plan.points:
-            name = point.config.task
+            name = point.config.task.name
             if name in catalog.DATASETS:
                 assert point.task_table["sha256"] == catalog.DATASETS[name].sha256
 

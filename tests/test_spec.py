@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from compare.models.registry import MODELS, ModelSpec
-from compare.pipeline.experiment import ExperimentConfig
 from compare.pipeline.runner import plan_spec
 from compare.pipeline.spec import (
+    ExperimentConfig,
     KeyLocator,
     Spec,
     SpecError,
+    TaskSpec,
     load_spec,
     parse_override,
     parse_spec,
@@ -81,7 +82,7 @@ def test_the_base_spec_resolves_with_defaults(tmp_path):
     }
     assert json.loads(json.dumps(resolved)) == resolved  # JSON-able as it is
     (point,) = spec.points()
-    assert point.values == {} and point.config.seeds == (0, 1) and point.config.n_train == 100
+    assert point.values == {} and point.config.seeds == (0, 1) and point.config.task.n_train == 100
 
 
 @pytest.mark.parametrize(
@@ -299,7 +300,7 @@ def test_sweeps_expand_to_the_cartesian_product_and_each_point_is_checked(tmp_pa
     assert len(points) == 6
     assert [p.values["task.n_train"] for p in points] == [100] * 3 + [200] * 3
     assert points[4].values == {"task.n_train": 200, "models.mlp.params.hidden_sizes": [8]}
-    assert points[4].config.n_train == 200
+    assert points[4].config.task.n_train == 200
     assert points[4].config.models[1].params["hidden_sizes"] == [8]
     assert points[4].config.models[0].params == {"epochs": 2}  # untouched
 
@@ -429,7 +430,7 @@ def test_set_flags_override_the_file_and_their_errors_name_the_flag(tmp_path):
     with pytest.raises(SpecError, match="sets a swept value; override the sweep instead"):
         load_spec(swept, ["task.n_train=60"])
     spec = load_spec(swept, ['sweeps."task.n_train"=[60]'])
-    assert [p.config.n_train for p in spec.points()] == [60]
+    assert [p.config.task.n_train for p in spec.points()] == [60]
 
 
 def test_required_parts_are_asked_for(tmp_path):
@@ -457,10 +458,8 @@ def test_an_experiment_config_round_trips_through_a_spec():
     config = ExperimentConfig(
         name="rt",
         models=(ModelSpec("mlp", "mlp", {"hidden_sizes": (8,)}), ModelSpec("lr", "logistic")),
-        task="digits",
-        task_params={"random_state": 2},
+        task=TaskSpec("digits", {"random_state": 2}, n_train=120),
         seeds=(3, 4),
-        n_train=120,
         operations_examples=None,
         energy_tables=("loihi-2018",),
     )
@@ -468,13 +467,14 @@ def test_an_experiment_config_round_trips_through_a_spec():
     assert spec.to_dict()["operations_examples"] == "all"
     (point,) = spec.points()
     back = point.config
-    assert (back.name, back.task, back.task_params, back.seeds) == (
+    assert back == config.__class__(**{**vars(config), "models": back.models})
+    assert (back.name, back.task.name, back.task.params, back.seeds) == (
         "rt",
         "digits",
         {"random_state": 2},
         (3, 4),
     )
-    assert (back.n_train, back.n_test, back.operations_examples) == (120, None, None)
+    assert (back.task.n_train, back.task.n_test, back.operations_examples) == (120, None, None)
     assert back.energy_tables == ("loihi-2018",)
     assert back.models[0].params == {"hidden_sizes": [8]}  # as JSON: tuples become arrays
 

@@ -2,7 +2,7 @@
 execution in this process or on a Dask cluster, and the aggregation of finished jobs.
 
 :func:`plan_spec` expands a spec into jobs (every point x model x seed; a job's id
-hashes its config: :func:`job_config`, :func:`job_id`) without reading data;
+hashes its config: :meth:`ExperimentConfig.job_config`, :func:`job_id`) without reading data;
 :func:`run_spec` runs the jobs that are not finished (in-process or on Dask workers,
 which only compute) and lets this process alone write the results directory
 (:class:`ResultsStore`: each job directory appears complete or not at all; Ctrl-C
@@ -51,8 +51,7 @@ from compare.files import (
 from compare.measure.energy import get_table
 from compare.measure.stats import confidence_interval
 from compare.models.registry import ModelSpec, build_model
-from compare.pipeline.experiment import ExperimentConfig
-from compare.pipeline.spec import Spec
+from compare.pipeline.spec import JOB_SCHEMA, ExperimentConfig, Spec
 
 __all__ = [
     "DONE",
@@ -69,7 +68,6 @@ __all__ = [
     "RunResult",
     "execute_job",
     "format_summary",
-    "job_config",
     "job_id",
     "load_task_table",
     "plan_spec",
@@ -78,9 +76,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-JOB_SCHEMA = 1
-"""Version of what a job computes and writes; part of every job id."""
 
 LOCATION_ARGUMENTS = frozenset({"data_dir"})
 """Task loader arguments that say where data is, not what it is: not hashed."""
@@ -110,16 +105,6 @@ def _canonical(obj) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _task_table(config: ExperimentConfig) -> dict:
-    return {
-        "name": config.task,
-        "params": json.loads(json.dumps(config.task_params, default=str)),
-        "n_train": config.n_train,
-        "n_test": config.n_test,
-        "subset_seed": config.subset_seed,
-    }
-
-
 @functools.lru_cache(maxsize=2)
 def _load_task_table(key: str) -> Task:
     table = json.loads(key)
@@ -135,45 +120,16 @@ def load_task_table(table: Mapping) -> Task:
     return _load_task_table(_canonical({k: table[k] for k in keys}))
 
 
-def job_config(model: ModelSpec, seed: int, config: ExperimentConfig, task_sha256: str) -> dict:
-    """The JSON-able config of one job (what ``config.json`` holds; see the module doc)."""
-    return {
-        "schema": JOB_SCHEMA,
-        "model": {
-            "label": model.label,
-            "kind": model.kind,
-            "params": json.loads(json.dumps(model.params)),
-        },
-        "seed": int(seed),
-        "task": {**_task_table(config), "sha256": task_sha256},
-        "evaluation": {
-            "operations_examples": config.operations_examples,
-            "energy_tables": [get_table(t).label for t in config.energy_tables],
-            # only when set: the ids of jobs without corruptions stay what they were
-            **(
-                {"corruptions": list(config.corruptions), "severities": list(config.severities)}
-                if config.corruptions
-                else {}
-            ),
-            **(
-                {"continual_groups": config.continual_groups}
-                if config.continual_groups is not None
-                else {}
-            ),
-        },
-    }
-
-
 def job_id(config: Mapping) -> str:
     """16 hex digits of SHA-256 over the canonical JSON of ``config``, data location aside.
 
     >>> from compare.models.registry import ModelSpec
-    >>> from compare.pipeline.experiment import ExperimentConfig
+    >>> from compare.pipeline.spec import ExperimentConfig, TaskSpec
     >>> lr = ModelSpec("lr", "logistic", {"epochs": 5})
-    >>> here = ExperimentConfig("e", (lr,), task_params={"data_dir": "/a"})
-    >>> there = ExperimentConfig("e", (lr,), task_params={"data_dir": "/b"})
-    >>> a, b = job_config(lr, 0, here, "f" * 64), job_config(lr, 0, there, "f" * 64)
-    >>> job_id(a) == job_id(b) != job_id(job_config(lr, 1, here, "f" * 64))
+    >>> here = ExperimentConfig("e", (lr,), TaskSpec("fashion-mnist", {"data_dir": "/a"}))
+    >>> there = ExperimentConfig("e", (lr,), TaskSpec("fashion-mnist", {"data_dir": "/b"}))
+    >>> a, b = here.job_config(lr, 0, "f" * 64), there.job_config(lr, 0, "f" * 64)
+    >>> job_id(a) == job_id(b) != job_id(here.job_config(lr, 1, "f" * 64))
     True
     """
     hashed = copy.deepcopy(dict(config))
@@ -278,20 +234,20 @@ def plan_spec(spec: Spec) -> Plan:
     points = []
     for point in spec.points():
         config = point.config
-        table = _task_table(config)
-        n_classes = len(TASK_CLASSES[config.task])
+        table = config.task.to_dict()
+        n_classes = len(TASK_CLASSES[config.task.name])
         groups = config.continual_groups
         if groups is not None and n_classes % groups:
             raise ValueError(
                 f"{spec.name}: continual groups = {groups} does not divide the "
-                f"{n_classes} classes of task {config.task!r}"
+                f"{n_classes} classes of task {config.task.name!r}"
             )
-        sha256 = task_identity(config.task, **table["params"])
+        sha256 = task_identity(config.task.name, **table["params"])
         ids = {}
         for model in config.models:
             values = {p: v for p, v in point.values.items() if _applies(p, model.label)}
             for seed in config.seeds:
-                cfg = job_config(model, seed, config, sha256)
+                cfg = config.job_config(model, seed, sha256)
                 job = jobs.setdefault(job_id(cfg), Job(job_id(cfg), cfg, values))
                 ids[model.label, seed] = job.id
         points.append(

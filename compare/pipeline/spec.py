@@ -31,7 +31,10 @@ compare.pipeline.spec.SpecError: <spec>, line 2: unknown key 'seed' at the top l
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
+import dataclasses
 import difflib
 import functools
 import inspect
@@ -47,13 +50,13 @@ from pathlib import Path
 from compare.data.corruptions import CORRUPTIONS, SEVERITIES
 from compare.data.tasks import TASKS
 from compare.files import recorded_path
-from compare.measure.energy import DEFAULT_TABLES, TABLES
+from compare.measure.energy import DEFAULT_TABLES, TABLES, get_table
 from compare.measure.metrics import DEFAULT_OPERATIONS_EXAMPLES
 from compare.models.registry import MODELS, ModelSpec, build_model
-from compare.pipeline.experiment import ExperimentConfig
 
 __all__ = [
     "DEFAULT_OPERATIONS_EXAMPLES",
+    "ExperimentConfig",
     "KeyLocator",
     "Point",
     "Spec",
@@ -78,7 +81,6 @@ _TOP_KEYS = (
     "continual",
     "quick",
 )
-_TASK_KEYS = ("name", "params", "n_train", "n_test", "subset_seed")
 _MODEL_KEYS = ("kind", "params")
 _CORRUPTION_KEYS = ("kinds", "severities")
 _CONTINUAL_KEYS = ("groups",)
@@ -329,7 +331,9 @@ def _loader_arguments(task: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """The task of a spec: a :data:`compare.data.tasks.TASKS` name, loader arguments, subset."""
+    """The task of an experiment: a :data:`compare.data.tasks.TASKS` name, the loader's
+    arguments, and the stratified subset every model and seed sees (None: the whole
+    split), drawn with ``subset_seed``."""
 
     name: str
     params: dict = field(default_factory=dict)
@@ -338,13 +342,136 @@ class TaskSpec:
     subset_seed: int = 0
 
     def to_dict(self) -> dict:
-        """The resolved task table (None for a size that is not set)."""
+        """The resolved task table (None for a size that is not set), as JSON."""
         return {
             "name": self.name,
-            "params": copy.deepcopy(self.params),
+            "params": json.loads(json.dumps(self.params, default=str)),
             "n_train": self.n_train,
             "n_test": self.n_test,
             "subset_seed": self.subset_seed,
+        }
+
+
+_TASK_KEYS = tuple(f.name for f in dataclasses.fields(TaskSpec))
+
+JOB_SCHEMA = 1
+"""Version of what a job computes and writes; part of every job config, hence its id."""
+
+# Set while the spec parser builds what it has checked, so it is not checked twice.
+_CHECKED = contextvars.ContextVar("spikearena_spec_checked", default=False)
+
+
+@contextlib.contextmanager
+def _checked():
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """What to run: every model x seed on one task, measured the same way.
+
+    The one schema of an experiment. A spec file (:class:`Spec`, which adds sweeps
+    and where it came from) is this plus its sweeps; a job's ``config.json``
+    (:meth:`job_config`) and its id derive from it. It is checked once, where it is
+    built: by the spec parser for a spec (errors name the file line), by this class
+    for a config built in code (errors name the field); both run the same checks.
+
+    Parameters
+    ----------
+    name
+        Experiment name; the default output directory is ``results/<name>``.
+    models
+        The models to compare (labels unique).
+    task
+        The task and its subset (:class:`TaskSpec`; a task name alone means the whole
+        splits).
+    seeds
+        One run per model and seed; the seed is each estimator's ``random_state``.
+    operations_examples
+        Test examples the operations report is measured on (None: all).
+    energy_tables
+        Cost tables (:data:`compare.measure.energy.TABLES` names) the operations are
+        priced with; each model gets the estimates of the tables that can price it.
+    corruptions, severities
+        Corruption kinds (:data:`compare.data.corruptions.CORRUPTIONS`) and severities
+        (1-5): the fitted models are also tested on every (kind, severity) copy of the
+        test set (:func:`compare.measure.metrics.corrupted_accuracy`). Empty: clean data.
+    continual_groups
+        If set, each job also trains a fresh model (same seed) on this many class
+        groups in turn and measures its forgetting
+        (:func:`compare.measure.continual.class_incremental_learning`); the number of
+        groups must divide the task's classes.
+    """
+
+    name: str
+    models: tuple[ModelSpec, ...]
+    task: TaskSpec = field(default_factory=lambda: TaskSpec("digits"))
+    seeds: tuple[int, ...] = (0,)
+    operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
+    energy_tables: tuple[str, ...] = DEFAULT_TABLES
+    corruptions: tuple[str, ...] = ()
+    severities: tuple[int, ...] = ()
+    continual_groups: int | None = None
+
+    def __post_init__(self):
+        if isinstance(self.task, str):
+            object.__setattr__(self, "task", TaskSpec(self.task))
+        if _CHECKED.get():
+            return
+        where = _Where(f"experiment {self.name!r}", None)
+        labels = [m.label for m in self.models]
+        if len(set(labels)) != len(labels):  # a spec's tables cannot repeat a label
+            raise where.error(("models",), f"model labels must be unique, got {labels}")
+        raw = self.to_dict()
+        raw["task"] = {k: v for k, v in raw["task"].items() if v is not None}
+        _resolve_experiment(raw, where)
+
+    def to_dict(self) -> dict:
+        """The config as a spec's JSON-able data (what ``spec.json`` holds, less the
+        spec's own keys)."""
+        return {
+            "name": self.name,
+            "task": self.task.to_dict(),
+            "models": {
+                m.label: {"kind": m.kind, "params": json.loads(json.dumps(m.params, default=str))}
+                for m in self.models
+            },
+            "seeds": list(self.seeds),
+            "energy_tables": list(self.energy_tables),
+            "operations_examples": (
+                "all" if self.operations_examples is None else self.operations_examples
+            ),
+            **_corruptions_table(self.corruptions, self.severities),
+            **_continual_table(self.continual_groups),
+        }
+
+    def job_config(self, model: ModelSpec, seed: int, task_sha256: str) -> dict:
+        """The JSON-able config of one job of this experiment (its ``config.json``; the
+        job id hashes it: :func:`compare.pipeline.runner.job_id`)."""
+        evaluation = {
+            "operations_examples": self.operations_examples,
+            "energy_tables": [get_table(t).label for t in self.energy_tables],
+        }
+        # only when set: the ids of jobs without them stay what they were
+        if self.corruptions:
+            evaluation["corruptions"] = list(self.corruptions)
+            evaluation["severities"] = list(self.severities)
+        if self.continual_groups is not None:
+            evaluation["continual_groups"] = self.continual_groups
+        return {
+            "schema": JOB_SCHEMA,
+            "model": {
+                "label": model.label,
+                "kind": model.kind,
+                "params": json.loads(json.dumps(model.params)),
+            },
+            "seed": int(seed),
+            "task": {**self.task.to_dict(), "sha256": task_sha256},
+            "evaluation": evaluation,
         }
 
 
@@ -361,29 +488,16 @@ class Point:
 
 
 @dataclass(frozen=True)
-class Spec:
-    """A checked, fully resolved experiment spec (see the module docstring).
+class Spec(ExperimentConfig):
+    """A checked, fully resolved experiment spec: an :class:`ExperimentConfig` with its
+    sweeps and where it came from (see the module docstring).
 
     Build one with :func:`load_spec` or :func:`parse_spec`, or from an
-    :class:`~compare.pipeline.experiment.ExperimentConfig` with :meth:`from_config`.
+    :class:`ExperimentConfig` with :meth:`from_config`.
     """
 
-    name: str
-    task: TaskSpec
-    models: tuple[ModelSpec, ...]
-    seeds: tuple[int, ...] = (0,)
     sweeps: dict = field(default_factory=dict)
     """Sweep path -> tuple of values, in file order."""
-    energy_tables: tuple[str, ...] = DEFAULT_TABLES
-    operations_examples: int | None = DEFAULT_OPERATIONS_EXAMPLES
-    """None measures the operations report on every test example."""
-    corruptions: tuple[str, ...] = ()
-    """Corruption kinds (:data:`compare.data.corruptions.CORRUPTIONS`) the test set is also
-    measured under, at every one of ``severities``; empty for none."""
-    severities: tuple[int, ...] = ()
-    continual_groups: int | None = None
-    """Class groups learnt in turn by a second, class-incremental training
-    (:mod:`compare.measure.continual`); None for none."""
     description: str = ""
     source: str | None = None
     """The spec file (None for a spec built in code)."""
@@ -398,20 +512,9 @@ class Spec:
     def to_dict(self) -> dict:
         """The resolved spec as JSON-able data (defaults filled in, overrides applied)."""
         return {
-            "name": self.name,
+            **super().to_dict(),
             "description": self.description,
-            "task": self.task.to_dict(),
-            "models": {
-                m.label: {"kind": m.kind, "params": copy.deepcopy(m.params)} for m in self.models
-            },
-            "seeds": list(self.seeds),
             "sweeps": {path: list(values) for path, values in self.sweeps.items()},
-            "energy_tables": list(self.energy_tables),
-            "operations_examples": (
-                "all" if self.operations_examples is None else self.operations_examples
-            ),
-            **_corruptions_table(self.corruptions, self.severities),
-            **_continual_table(self.continual_groups),
             "source": self.source,
             "overrides": list(self.overrides),
             "quick": self.quick,
@@ -424,21 +527,10 @@ class Spec:
 
     def config(self) -> ExperimentConfig:
         """The spec without its sweeps as an experiment (every model x seed)."""
-        return ExperimentConfig(
-            name=self.name,
-            models=self.models,
-            task=self.task.name,
-            task_params=copy.deepcopy(self.task.params),
-            seeds=self.seeds,
-            n_train=self.task.n_train,
-            n_test=self.task.n_test,
-            subset_seed=self.task.subset_seed,
-            operations_examples=self.operations_examples,
-            energy_tables=self.energy_tables,
-            corruptions=self.corruptions,
-            severities=self.severities,
-            continual_groups=self.continual_groups,
-        )
+        with _checked():
+            return ExperimentConfig(
+                **{f.name: getattr(self, f.name) for f in dataclasses.fields(ExperimentConfig)}
+            )
 
     def points(self) -> list[Point]:
         """Every sweep point, in the order of the Cartesian product (last sweep fastest).
@@ -494,29 +586,9 @@ class Spec:
 
     @classmethod
     def from_config(cls, config: ExperimentConfig) -> Spec:
-        """The spec of an :class:`~compare.pipeline.experiment.ExperimentConfig` (no sweeps)."""
-        raw = {
-            "name": config.name,
-            "task": {
-                "name": config.task,
-                "params": json.loads(json.dumps(config.task_params, default=str)),
-                "subset_seed": config.subset_seed,
-            },
-            "models": {
-                m.label: {"kind": m.kind, "params": json.loads(json.dumps(m.params))}
-                for m in config.models
-            },
-            "seeds": list(config.seeds),
-            "energy_tables": list(config.energy_tables),
-            "operations_examples": (
-                "all" if config.operations_examples is None else config.operations_examples
-            ),
-            **_corruptions_table(config.corruptions, config.severities),
-            **_continual_table(config.continual_groups),
-        }
-        for size in ("n_train", "n_test"):
-            if getattr(config, size) is not None:
-                raw["task"][size] = getattr(config, size)
+        """The spec of an :class:`ExperimentConfig` (no sweeps), as its data reads back."""
+        raw = config.to_dict()
+        raw["task"] = {k: v for k, v in raw["task"].items() if v is not None}
         return _resolve(raw, _Where(f"experiment {config.name!r}", None), None, ())
 
 
@@ -633,57 +705,57 @@ def _resolve(
     """Check a spec's data and fill in the defaults."""
     _check_keys(where, (), raw, _TOP_KEYS)
     _quick_settings(where, raw.get("quick"))
-    name, description = _resolve_name(where, raw)
-    task = _resolve_task(where, raw)
-    models = _resolve_models(where, raw)
-    seeds = _resolve_seeds(where, raw)
-    tables = _resolve_tables(where, raw)
-    operations_examples = _resolve_operations(where, raw)
-    corruptions, severities = _corruptions(where, raw.get("corruptions"))
-    continual_groups = _continual(where, raw.get("continual"))
-    sweeps = _resolve_sweeps(where, raw, models)
-
-    spec = Spec(
-        name=name,
-        task=task,
-        models=models,
-        seeds=seeds,
-        sweeps=sweeps,
-        energy_tables=tables,
-        operations_examples=operations_examples,
-        corruptions=corruptions,
-        severities=severities,
-        continual_groups=continual_groups,
-        description=description,
-        source=source,
-        overrides=tuple(overrides),
-        quick=quick,
-        source_text=text,
-        _raw=copy.deepcopy(raw),
-        _where=where,
-    )
-    try:
-        spec.config()  # ExperimentConfig's own checks
-    except ValueError as err:
-        raise SpecError(f"{where(())}: {err}") from None
+    fields = _resolve_experiment(raw, where)
+    sweeps = _resolve_sweeps(where, raw, fields["models"])
+    with _checked():
+        spec = Spec(
+            **fields,
+            sweeps=sweeps,
+            description=_string(where, ("description",), raw.get("description", "")),
+            source=source,
+            overrides=tuple(overrides),
+            quick=quick,
+            source_text=text,
+            _raw=copy.deepcopy(raw),
+            _where=where,
+        )
     if sweeps:
         spec.points()  # every point is checked before anything runs
     return spec
 
 
-def _resolve_name(where: _Where, raw: dict) -> tuple[str, str]:
-    """The experiment's name and description."""
+def _resolve_experiment(raw: dict, where: _Where) -> dict:
+    """Check an experiment's data (a spec's, less its sweeps): the ExperimentConfig fields."""
+    corruptions, severities = _corruptions(where, raw.get("corruptions"))
+    return {
+        "name": _resolve_name(where, raw),
+        "task": _resolve_task(where, raw),
+        "models": _resolve_models(where, raw),
+        "seeds": _resolve_seeds(where, raw),
+        "energy_tables": _resolve_tables(where, raw),
+        "operations_examples": _resolve_operations(where, raw),
+        "corruptions": corruptions,
+        "severities": severities,
+        "continual_groups": _continual(where, raw.get("continual")),
+    }
+
+
+def _default(name: str):
+    """The default of an ExperimentConfig field: each default lives in the dataclass."""
+    return next(f.default for f in dataclasses.fields(ExperimentConfig) if f.name == name)
+
+
+def _resolve_name(where: _Where, raw: dict) -> str:
+    """The experiment's name."""
     if "name" not in raw:
         raise SpecError(f'{where(())}: no experiment name: add name = "..."')
-    name = _string(
+    return _string(
         where,
         ("name",),
         raw["name"],
         _NAME,
         "use letters, digits, '-', '_' and '.' (it names the results directory)",
     )
-    description = _string(where, ("description",), raw.get("description", ""))
-    return name, description
 
 
 def _resolve_task(where: _Where, raw: dict) -> TaskSpec:
@@ -704,7 +776,11 @@ def _resolve_task(where: _Where, raw: dict) -> TaskSpec:
                 where, ("task", size), task_raw[size], 1, "a positive integer (examples)"
             )
     subset_seed = _integer(
-        where, ("task", "subset_seed"), task_raw.get("subset_seed", 0), 0, "an integer >= 0"
+        where,
+        ("task", "subset_seed"),
+        task_raw.get("subset_seed", TaskSpec.subset_seed),
+        0,
+        "an integer >= 0",
     )
     return TaskSpec(task_name, copy.deepcopy(task_params), subset_seed=subset_seed, **sizes)
 
@@ -741,7 +817,7 @@ def _resolve_models(where: _Where, raw: dict) -> tuple[ModelSpec, ...]:
 
 def _resolve_seeds(where: _Where, raw: dict) -> tuple[int, ...]:
     """The seeds (default [0]): unique integers >= 0."""
-    seeds_raw = _array(where, ("seeds",), raw.get("seeds", [0]))
+    seeds_raw = _array(where, ("seeds",), raw.get("seeds", list(_default("seeds"))))
     if not seeds_raw:
         raise where.error(("seeds",), "no seeds: list at least one, e.g. seeds = [0]")
     seeds = tuple(
@@ -754,7 +830,9 @@ def _resolve_seeds(where: _Where, raw: dict) -> tuple[int, ...]:
 
 def _resolve_tables(where: _Where, raw: dict) -> tuple[str, ...]:
     """The cost tables the operations are priced with (default: DEFAULT_TABLES)."""
-    tables_raw = _array(where, ("energy_tables",), raw.get("energy_tables", list(DEFAULT_TABLES)))
+    tables_raw = _array(
+        where, ("energy_tables",), raw.get("energy_tables", list(_default("energy_tables")))
+    )
     tables = tuple(_choice(where, ("energy_tables",), t, TABLES, "cost table") for t in tables_raw)
     if len(set(tables)) != len(tables):
         raise where.error(("energy_tables",), f"tables must be unique, got {list(tables)}")
@@ -763,7 +841,7 @@ def _resolve_tables(where: _Where, raw: dict) -> tuple[str, ...]:
 
 def _resolve_operations(where: _Where, raw: dict) -> int | None:
     """The test examples the operations are counted on: a number, or "all" (None)."""
-    ops = raw.get("operations_examples", DEFAULT_OPERATIONS_EXAMPLES)
+    ops = raw.get("operations_examples", _default("operations_examples"))
     if ops == "all":
         operations_examples = None
     else:

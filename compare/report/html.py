@@ -44,8 +44,7 @@ __all__ = [
 ]
 
 _CONFIG_FILES = ("config.json", "spec.json")
-"""The resolved configuration: ``config.json`` (:mod:`compare.pipeline.experiment`) or the
-runner's ``spec.json``."""
+"""The resolved configuration: ``config.json`` (older runs) or the runner's ``spec.json``."""
 
 _SUMMARY_COLUMNS = (
     "model",
@@ -132,7 +131,7 @@ def _read_json(path: Path):
 
 
 def read_results(results_dir: str | Path, *, sweeps: bool = False) -> ResultsDirectory:
-    """Read an experiment directory (:mod:`compare.pipeline.experiment`'s layout).
+    """Read an experiment directory (as :mod:`compare.pipeline.runner` writes it).
 
     ``sweeps=True`` also reads the top directory of a spec run with sweeps, whose
     ``summary.csv`` has a row per point x model (the report needs one point's

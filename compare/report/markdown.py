@@ -655,7 +655,7 @@ def report_sections(
 def write_report(out: Path, config, task, summary, evaluations, env, rows) -> Path:
     """Draw the figures and write ``report.md`` in ``out``; return the report's path.
 
-    ``config`` is the :class:`compare.pipeline.experiment.ExperimentConfig` of one point,
+    ``config`` is the :class:`compare.pipeline.spec.ExperimentConfig` of one point,
     ``summary`` one dict per model (:func:`compare.pipeline.runner.summarise`), ``evaluations``
     maps (label, seed) to an object with ``confusion``, ``energy`` (the
     :func:`compare.measure.energy.estimate_energy` breakdowns) and ``weights`` (learned input
