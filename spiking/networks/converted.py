@@ -470,13 +470,11 @@ class _Network:
     def __init__(self, p: IFParams, layout: _Layout, *, prefix="cv", stimulus=None, flags=None):
         self.layout = layout
         self.dt = float(p.dt / second)
-        sizes, steps = layout.sizes, layout.steps
-        n_layers = len(sizes) - 1
-        poisson = layout.encoding == "poisson"
+        steps = layout.steps
         clock = Clock(dt=p.dt, name=f"{prefix}_clock")
         block = Clock(dt=steps * p.dt, name=f"{prefix}_block_clock")
         if stimulus is None:
-            stimulus = np.zeros((layout.rows, sizes[0]))
+            stimulus = np.zeros((layout.rows, layout.sizes[0]))
         if flags is None:
             flags = np.zeros(steps)
         self.stimulus = TimedArray(stimulus, dt=1 * second, name=f"{prefix}_stimulus")
@@ -489,7 +487,17 @@ class _Network:
             "stimulus": self.stimulus,
             "checkpoint_flag": self.flags,
         }
+        objects = self._add_controller(clock, prefix)
+        objects += self._add_input(clock, block, constants, prefix)
+        self.layers, self.synapses = [], []
+        for k in range(1, len(layout.sizes)):
+            objects += self._add_layer(k, clock, block, constants, prefix)
+        objects += self._add_checkpoints(prefix)
+        self.net = Network(*objects, name=f"{prefix}_network")
 
+    def _add_controller(self, clock, prefix) -> list:
+        """The one-neuron group that holds the run's size and seed and stops it."""
+        steps = self.layout.steps
         self.controller = NeuronGroup(
             1,
             "n_valid : integer\nseed : integer\nstopped : 1",
@@ -497,8 +505,7 @@ class _Network:
             name=f"{prefix}_controller",
             namespace={"steps": steps, "stop_run": _stop_function()},
         )
-        objects = [self.controller]
-        if layout.standalone:
+        if self.layout.standalone:
             # Stop at the end of the last step of the last valid example (a chunk's
             # table is padded to `rows` examples); t_in_timesteps counts from 0.
             self.controller.run_regularly(
@@ -507,10 +514,14 @@ class _Network:
                 order=10,
                 name=f"{prefix}_controller_stop",
             )
+        return [self.controller]
 
-        # Input layer: one unit per pixel, holding the current example's value.
+    def _add_input(self, clock, block, constants, prefix) -> list:
+        """The input layer: one unit per pixel, holding the current example's value
+        (and firing Poisson spikes from it with the ``"poisson"`` encoding)."""
+        poisson = self.layout.encoding == "poisson"
         self.input = NeuronGroup(
-            sizes[0],
+            self.layout.sizes[0],
             "x : 1  # input of the current example, in [0, 1]",
             threshold="rand() < x * p_input" if poisson else None,
             clock=clock,
@@ -524,7 +535,7 @@ class _Network:
             order=0,
             name=f"{prefix}_input_load",
         )
-        objects.append(self.input)
+        objects = [self.input]
         self.spike_monitors = [None]
         if poisson:
             self.input.set_event_schedule("spike", when="thresholds", order=0)
@@ -533,85 +544,95 @@ class _Network:
             )
             self.spike_monitors[0] = monitor
             objects.append(monitor)
+        return objects
 
-        self.layers, self.synapses = [], []
-        for k in range(1, n_layers + 1):
-            output = k == n_layers
-            analog_input = k == 1 and not poisson
-            model = "v : 1  # membrane potential, in units of the threshold\n"
-            model += "b : 1  # bias: input per time step\n"
-            if analog_input:
-                model += "I_in : 1  # analog input per time step, W x\n"
-            reset = "v -= v_threshold"
-            if output:
-                model += "n_spikes : integer  # spikes so far in this example\n"
-                reset += "\nn_spikes += 1"
-            layer = NeuronGroup(
-                sizes[k],
-                model,
-                threshold="v >= v_threshold",
-                reset=reset,
-                events=(
-                    {"checkpoint": "checkpoint_flag((t_in_timesteps % steps) * second) > 0"}
-                    if output
-                    else None
-                ),
-                clock=clock,
-                name=f"{prefix}_layer{k}",
-                namespace=constants,
-            )
-            layer.run_regularly(
-                "v += b + I_in" if analog_input else "v += b",
-                when="groups",
-                order=1,
-                name=f"{prefix}_layer{k}_integrate",
-            )
-            layer.run_regularly(
-                "v = v_init" + ("\nn_spikes = 0" if output else ""),
-                clock=block,
-                when="start",
-                order=2,
-                name=f"{prefix}_layer{k}_rest",
-            )
-            layer.set_event_schedule("spike", when="thresholds", order=10 * k)
-            monitor = SpikeMonitor(
+    def _add_layer(self, k, clock, block, constants, prefix) -> list:
+        """Layer k of integrate-and-fire neurons, its spike monitor and its input synapses."""
+        output = k == len(self.layout.sizes) - 1
+        analog_input = k == 1 and self.layout.encoding != "poisson"
+        model = "v : 1  # membrane potential, in units of the threshold\n"
+        model += "b : 1  # bias: input per time step\n"
+        if analog_input:
+            model += "I_in : 1  # analog input per time step, W x\n"
+        reset = "v -= v_threshold"
+        if output:
+            model += "n_spikes : integer  # spikes so far in this example\n"
+            reset += "\nn_spikes += 1"
+        layer = NeuronGroup(
+            self.layout.sizes[k],
+            model,
+            threshold="v >= v_threshold",
+            reset=reset,
+            events=(
+                {"checkpoint": "checkpoint_flag((t_in_timesteps % steps) * second) > 0"}
+                if output
+                else None
+            ),
+            clock=clock,
+            name=f"{prefix}_layer{k}",
+            namespace=constants,
+        )
+        layer.run_regularly(
+            "v += b + I_in" if analog_input else "v += b",
+            when="groups",
+            order=1,
+            name=f"{prefix}_layer{k}_integrate",
+        )
+        layer.run_regularly(
+            "v = v_init" + ("\nn_spikes = 0" if output else ""),
+            clock=block,
+            when="start",
+            order=2,
+            name=f"{prefix}_layer{k}_rest",
+        )
+        layer.set_event_schedule("spike", when="thresholds", order=10 * k)
+        monitor = SpikeMonitor(
+            layer,
+            record=False,
+            when="thresholds",
+            order=10 * k + 1,
+            name=f"{prefix}_layer{k}_spikes",
+        )
+        source = self.input if k == 1 else self.layers[-1]
+        synapses = self._synapses(k, source, layer, analog_input, clock, block, prefix)
+        self.layers.append(layer)
+        self.synapses.append(synapses)
+        self.spike_monitors.append(monitor)
+        return [layer, monitor, synapses]
+
+    @staticmethod
+    def _synapses(k, source, layer, analog_input, clock, block, prefix) -> Synapses:
+        """All-to-all weights into layer k: a summed current from analog input, else
+        spikes that add ``w`` to the target's potential (synapse (i, j) at i * n_post + j)."""
+        if analog_input:
+            synapses = Synapses(
+                source,
                 layer,
-                record=False,
-                when="thresholds",
-                order=10 * k + 1,
-                name=f"{prefix}_layer{k}_spikes",
+                "w : 1\nI_in_post = w * x_pre : 1 (summed)",
+                clock=clock,
+                name=f"{prefix}_synapses{k}",
             )
-            source = self.input if k == 1 else self.layers[-1]
-            if analog_input:
-                synapses = Synapses(
-                    source,
-                    layer,
-                    "w : 1\nI_in_post = w * x_pre : 1 (summed)",
-                    clock=clock,
-                    name=f"{prefix}_synapses{k}",
-                )
-                # The sum runs on the target's clock, every step, by default; the input
-                # only changes between examples, so compute it once per example (block
-                # clock; 'groups' slot, order -1: before the integration).
-                synapses.summed_updaters["I_in_post"]._clock = block
-            else:
-                synapses = Synapses(
-                    source,
-                    layer,
-                    "w : 1",
-                    on_pre="v_post += w",
-                    delay=0 * ms,
-                    clock=clock,
-                    name=f"{prefix}_synapses{k}",
-                )
-                synapses.pre.when = "thresholds"
-                synapses.pre.order = 10 * (k - 1) + 2
-            synapses.connect()  # all-to-all; synapse (i, j) at index i * n_post + j
-            self.layers.append(layer)
-            self.synapses.append(synapses)
-            self.spike_monitors.append(monitor)
-            objects += [layer, monitor, synapses]
+            # The sum runs on the target's clock, every step, by default; the input
+            # only changes between examples, so compute it once per example (block
+            # clock; 'groups' slot, order -1: before the integration).
+            synapses.summed_updaters["I_in_post"]._clock = block
+        else:
+            synapses = Synapses(
+                source,
+                layer,
+                "w : 1",
+                on_pre="v_post += w",
+                delay=0 * ms,
+                clock=clock,
+                name=f"{prefix}_synapses{k}",
+            )
+            synapses.pre.when = "thresholds"
+            synapses.pre.order = 10 * (k - 1) + 2
+        synapses.connect()
+        return synapses
 
+    def _add_checkpoints(self, prefix) -> list:
+        """The output layer's counts and potentials, recorded on checkpoint steps."""
         self.output = self.layers[-1]
         self.output.set_event_schedule("checkpoint", when="end", order=0)
         self.checkpoint_monitor = EventMonitor(
@@ -622,8 +643,7 @@ class _Network:
             order=1,
             name=f"{prefix}_checkpoints",
         )
-        objects.append(self.checkpoint_monitor)
-        self.net = Network(*objects, name=f"{prefix}_network")
+        return [self.checkpoint_monitor]
 
     def run_args(self, values, table, flags, n_valid, seed) -> dict:
         """Everything one run needs, keyed by Brian2 variable (or TimedArray)."""
