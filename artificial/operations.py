@@ -137,25 +137,48 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     """
     if X.ndim < 2 or len(X) == 0:
         raise ValueError(f"expected X of shape (n_samples >= 1, ...), got {tuple(X.shape)}")
-    totals = {
-        "dense_macs": 0,
-        "effective_macs": 0,
-        "activations": 0,
-        "hidden_units": 0,
-        "neuron_updates": 0,
-    }
+    counter = _Counter()
+    handles = []
+    try:
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                handles.append(layer.register_forward_hook(counter.linear))
+            elif isinstance(layer, (nn.Conv1d, nn.Conv2d)):
+                _check_countable_conv(layer)
+                handles.append(layer.register_forward_hook(counter.conv))
+            elif isinstance(layer, nn.RNNBase):
+                _check_countable_recurrent(layer)
+                handles.append(layer.register_forward_hook(counter.recurrent))
+            elif isinstance(layer, tuple(ACTIVATIONS.values())):
+                handles.append(layer.register_forward_hook(counter.activation))
+        forward_in_chunks(module, X)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return {**_static_costs(module), **counter.per_example(len(X))}
 
-    def count_linear(layer: nn.Linear, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+
+class _Counter:
+    """Forward hooks that add up what each layer computed (totals over the examples)."""
+
+    def __init__(self):
+        self.dense_macs = 0
+        self.effective_macs = 0
+        self.activations = 0
+        self.hidden_units = 0
+        self.neuron_updates = 0
+
+    def linear(self, layer: nn.Linear, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         (x,) = inputs
         rows = x.shape[0]
-        totals["dense_macs"] += rows * layer.in_features * layer.out_features
+        self.dense_macs += rows * layer.in_features * layer.out_features
         # One product per (non-zero input, non-zero weight) pair, summed over the rows;
         # float64 counts are exact up to 2**53.
         used = (x != 0).to(torch.float64) @ (layer.weight != 0).to(torch.float64).T
-        totals["effective_macs"] += int(used.sum().item())
-        totals["neuron_updates"] += output.numel()
+        self.effective_macs += int(used.sum().item())
+        self.neuron_updates += output.numel()
 
-    def count_conv(layer: nn.Conv1d | nn.Conv2d, inputs: tuple[Tensor, ...], output) -> None:
+    def conv(self, layer: nn.Conv1d | nn.Conv2d, inputs: tuple[Tensor, ...], output) -> None:
         (x,) = inputs
         # Each output element of the 0/1 convolution counts its (non-zero input,
         # non-zero weight) pairs; with all-ones operands, every pair that lies on the
@@ -173,11 +196,11 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
             )
             return int(counted.sum().item())
 
-        totals["dense_macs"] += pairs(torch.ones_like(x), torch.ones_like(layer.weight))
-        totals["effective_macs"] += pairs(x != 0, layer.weight != 0)
-        totals["neuron_updates"] += output.numel()
+        self.dense_macs += pairs(torch.ones_like(x), torch.ones_like(layer.weight))
+        self.effective_macs += pairs(x != 0, layer.weight != 0)
+        self.neuron_updates += output.numel()
 
-    def count_recurrent(layer: nn.RNNBase, inputs: tuple[Tensor, ...], output) -> None:
+    def recurrent(self, layer: nn.RNNBase, inputs: tuple[Tensor, ...], output) -> None:
         x = inputs[0]
         states, _ = output
         if not layer.batch_first:
@@ -190,36 +213,33 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
         previous = torch.cat([h0, states[:, :-1]], dim=1)  # h_{t-1} for every step t
         w_ih, w_hh = layer.weight_ih_l0, layer.weight_hh_l0
         steps = x.shape[0] * x.shape[1]  # examples x time steps
-        totals["dense_macs"] += steps * (w_ih.numel() + w_hh.numel())
+        self.dense_macs += steps * (w_ih.numel() + w_hh.numel())
         used_input = (x != 0).to(torch.float64) @ (w_ih != 0).to(torch.float64).T
         used_hidden = (previous != 0).to(torch.float64) @ (w_hh != 0).to(torch.float64).T
-        totals["effective_macs"] += int(used_input.sum().item() + used_hidden.sum().item())
-        totals["activations"] += int(torch.count_nonzero(states))
-        totals["hidden_units"] += states.numel()
-        totals["neuron_updates"] += states.numel()
+        self.effective_macs += int(used_input.sum().item() + used_hidden.sum().item())
+        self.activations += int(torch.count_nonzero(states))
+        self.hidden_units += states.numel()
+        self.neuron_updates += states.numel()
 
-    def count_activation(_: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-        totals["activations"] += int(torch.count_nonzero(output))
-        totals["hidden_units"] += output.numel()
+    def activation(self, _: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        self.activations += int(torch.count_nonzero(output))
+        self.hidden_units += output.numel()
 
-    handles = []
-    try:
-        for layer in module.modules():
-            if isinstance(layer, nn.Linear):
-                handles.append(layer.register_forward_hook(count_linear))
-            elif isinstance(layer, (nn.Conv1d, nn.Conv2d)):
-                _check_countable_conv(layer)
-                handles.append(layer.register_forward_hook(count_conv))
-            elif isinstance(layer, nn.RNNBase):
-                _check_countable_recurrent(layer)
-                handles.append(layer.register_forward_hook(count_recurrent))
-            elif isinstance(layer, tuple(ACTIVATIONS.values())):
-                handles.append(layer.register_forward_hook(count_activation))
-        forward_in_chunks(module, X)
-    finally:
-        for handle in handles:
-            handle.remove()
+    def per_example(self, n_examples: int) -> dict[str, float]:
+        """The counts per example, in :data:`OPERATION_KEYS` order."""
+        units = self.hidden_units
+        return {
+            "dense_macs": self.dense_macs / n_examples,
+            "effective_macs": self.effective_macs / n_examples,
+            "effective_acs": 0.0,
+            "activations": self.activations / n_examples,
+            "activation_sparsity": 1.0 - self.activations / units if units else math.nan,
+            "neuron_updates": self.neuron_updates / n_examples,
+        }
 
+
+def _static_costs(module: nn.Module) -> dict[str, float]:
+    """What the module holds, whatever it is run on: parameters, bytes, zero weights."""
     weights = [
         weight
         for layer in module.modules()
@@ -229,20 +249,10 @@ def measure_operations(module: nn.Module, X: Tensor) -> dict[str, float]:
     n_weights = sum(weight.numel() for weight in weights)
     n_zero_weights = sum(int((weight == 0).sum()) for weight in weights)
     tensors = [*module.parameters(), *module.buffers()]
-    n_examples = len(X)
-    hidden_units = totals["hidden_units"]
     return {
         "parameter_count": float(sum(p.numel() for p in module.parameters())),
         "footprint_bytes": float(sum(t.numel() * t.element_size() for t in tensors)),
         "connection_sparsity": n_zero_weights / n_weights if n_weights else math.nan,
-        "dense_macs": totals["dense_macs"] / n_examples,
-        "effective_macs": totals["effective_macs"] / n_examples,
-        "effective_acs": 0.0,
-        "activations": totals["activations"] / n_examples,
-        "activation_sparsity": (
-            1.0 - totals["activations"] / hidden_units if hidden_units else math.nan
-        ),
-        "neuron_updates": totals["neuron_updates"] / n_examples,
     }
 
 
