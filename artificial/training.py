@@ -594,8 +594,7 @@ def _train(
         "learning_rate": [],
     }
     best_epoch, best_state, best_val_loss = None, None, math.inf
-    n_samples = len(inputs)
-    n_batches = math.ceil(n_samples / int(batch_size))
+    n_batches = math.ceil(len(inputs) / int(batch_size))
     # Dropout draws from the global RNG: fork it and seed it from the generator, so
     # training is repeatable and the caller's global RNG state is left unchanged.
     dropout_seed = int(torch.randint(0, 2**62, (1,), generator=generator))
@@ -611,25 +610,21 @@ def _train(
             start_state = _copy_state(module)
             for group in step.param_groups:
                 group["lr"] = rates[epoch]
-            module.train()
-            order = torch.randperm(n_samples, generator=generator).to(torch_device)
-            for batch_number, batch in enumerate(order.split(int(batch_size)), start=1):
-                batch_inputs = inputs[batch]
-                if augment is not None:
-                    batch_inputs = augment(batch_inputs, generator)
-                step.zero_grad()
-                batch_loss = loss_function(module(batch_inputs), targets[batch])
-                if not torch.isfinite(batch_loss):
-                    module.load_state_dict(start_state)
-                    raise _non_finite_error(
-                        batch_loss.item(),
-                        epoch,
-                        epochs,
-                        f"batch {batch_number} of {n_batches}",
-                        rates[epoch],
-                    )
-                batch_loss.backward()
-                step.step()
+            try:
+                _one_epoch(
+                    module,
+                    step,
+                    inputs,
+                    targets,
+                    loss_function,
+                    int(batch_size),
+                    generator,
+                    augment,
+                )
+            except _NonFiniteBatch as err:
+                module.load_state_dict(start_state)
+                where = f"batch {err.batch} of {n_batches}"
+                raise _non_finite_error(err.loss, epoch, epochs, where, rates[epoch]) from None
 
             train_loss, train_accuracy = _evaluate(module, inputs, targets, loss_function, classify)
             if not math.isfinite(train_loss):
@@ -663,6 +658,30 @@ def _train(
     return History(
         **{name: tuple(values) for name, values in metrics.items()}, best_epoch=best_epoch
     )
+
+
+class _NonFiniteBatch(Exception):
+    """A batch's loss was not finite (raised inside an epoch, reported by its caller)."""
+
+    def __init__(self, loss: float, batch: int):
+        super().__init__(loss, batch)
+        self.loss, self.batch = loss, batch
+
+
+def _one_epoch(module, step, inputs, targets, loss_function, batch_size, generator, augment):
+    """One pass over the training examples in a random order, one optimiser step per batch."""
+    module.train()
+    order = torch.randperm(len(inputs), generator=generator).to(inputs.device)
+    for batch_number, batch in enumerate(order.split(batch_size), start=1):
+        batch_inputs = inputs[batch]
+        if augment is not None:
+            batch_inputs = augment(batch_inputs, generator)
+        step.zero_grad()
+        batch_loss = loss_function(module(batch_inputs), targets[batch])
+        if not torch.isfinite(batch_loss):
+            raise _NonFiniteBatch(batch_loss.item(), batch_number)
+        batch_loss.backward()
+        step.step()
 
 
 def _evaluate(
