@@ -1,133 +1,323 @@
-"""Diehl & Cook (2015) reproduction: how does the STDP network's accuracy grow with its size?
+"""Diehl & Cook (2015) at the paper's scale: accuracy against network size, and while it learns.
 
 The paper (Front. Comput. Neurosci. 9:99, Table 1) reports MNIST test accuracies of
-82.9, 87.0, 91.9 and 95.0 % for 100, 400, 1600 and 6400 excitatory neurons: more
-neurons learn more prototypes. This study (study 1 of the studies issue) trains the
-faithful network (:class:`spiking.networks.diehl_cook.DiehlCook2015`) at several sizes
-on the same images and draws its accuracy against N beside the paper's numbers, with
-the receptive fields each size learnt (the paper's Fig. 2 style).
+82.9, 87.0, 91.9 and 95.0 % for 100, 400, 1600 and 6400 excitatory neurons after 1,
+3, 7 and 15 epochs over the 60,000 training images: more neurons learn more
+prototypes, and they need more presentations to do it. This study (study 1) trains the
+network (:class:`spiking.networks.diehl_cook.DiehlCook2015`, the authors' dynamics) with
+the paper's protocol at each size: every training image per epoch, neurons labelled
+from all of them with plasticity off, the whole test set. Each (size, seed) is one run
+of ``experiments/diehl_cook_2015.py``: checkpointed every 10,000 examples, resumed when
+this command is run again, with a learning-curve point at each checkpoint.
 
-The spec is ``experiments/specs/diehl_cook_sizes.toml``; what it reduces (data set,
-training images, epochs, seeds, N = 6400) and why is written there. ``--set
-task.name=mnist`` runs it on MNIST where its IDX files are found
-(``$SPIKEARENA_DATA``), the paper's data set.
+The epochs per size default to what this 2-core machine affords (``EPOCHS``: the
+paper's for N = 100 and 400, one of the paper's seven for N = 1600); ``--paper-epochs``
+asks for all of the paper's. N = 6400 is not run: ``--project 6400`` prints its cost
+per epoch, projected from the measured runs.
 
-Outputs (``results/diehl_cook_sizes/``): the spec run (results.csv, summary.csv,
-report.md with a page per size under points/, jobs/) and ``study/``:
-``accuracy_vs_size.csv`` (per N: accuracy mean over seeds and its 95 % t-interval,
-fit seconds (the STDP epoch and the labelling pass), the paper's epochs and MNIST
-accuracy),
-``diehl_cook_sizes.md``, ``figures/accuracy_vs_size.png`` / ``.svg`` and
-``figures/receptive_fields_N<N>.png`` / ``.svg`` (seed 0; at most 400 fields).
+Outputs (``results/diehl_cook_sizes/``, or ``--out``): one directory per run
+(``<task>-N<N>-seed<seed>/``, see diehl_cook_2015.py) and ``study/``: ``sizes.csv``
+(per N: epochs, examples seen, seeds, test accuracy mean and 95 % t-interval, wall
+time per run, the paper's epochs and MNIST accuracy), ``curves.csv`` (every curve
+point of every run), ``sizes.md`` and ``figures/learning_curves.png`` / ``.svg`` and
+``figures/accuracy_vs_size.png`` / ``.svg``.
 
-Run ``python experiments/diehl_cook_sizes.py`` (about half an hour on one core, most of
-it N = 1600); ``--quick`` is a smoke-size run (N = 100 alone, minutes); the options of
-``spikearena run SPEC.toml`` apply.
+Run ``python experiments/diehl_cook_sizes.py`` (a day on one core: N = 100 about 20
+minutes per seed, N = 400 about 2 hours per seed for 3 epochs, N = 1600 about 2.5
+hours per epoch); ``--report`` only gathers the runs that finished; ``--quick`` is a
+smoke-size run on the digits (a minute).
 """
 
 from __future__ import annotations
 
-from compare.files import staged_directory, write_csv
-from compare.measure.stats import interval_rows
-from compare.pipeline.runner import ResultsStore
-from compare.pipeline.study import ROOT, run_study, study_parser
-from compare.report import figures
-from compare.tables import format_table, percent_interval
-from spiking.networks.diehl_cook import PAPER_VARIANTS
+import argparse
+import json
+import runpy
+from pathlib import Path
 
-SPEC = ROOT / "experiments" / "specs" / "diehl_cook_sizes.toml"
-SIZE = "models.dc.params.n_excitatory"
-MAX_FIELDS = 400
+import numpy as np
+
+TASK = "fashion-mnist"
+SIZES = (100, 400, 1600)
+SEEDS = {100: (0, 1, 2), 400: (0,), 1600: (0,)}  # more seeds where a run is short
+EPOCHS = {100: 1, 400: 3, 1600: 1}
+QUICK = {"task": "digits", "sizes": (20, 40), "seeds": (0,), "epochs": 1}
+QUICK_RUN = ["--n-train", "300", "--n-test", "100", "--checkpoint-every", "100"]
+QUICK_RUN += ["--curve-test", "60", "--record-every", "100"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(argv=None) -> int:
-    parser = study_parser(__doc__)
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default=TASK, help="fashion-mnist, mnist or mnist-5k")
+    parser.add_argument("--data-dir", type=Path, default=None, help="directory of IDX files")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None, help="default: SIZES")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default: SEEDS")
+    parser.add_argument("--epochs", type=int, default=None, help="default: EPOCHS per size")
+    parser.add_argument("--paper-epochs", action="store_true", help="1, 3, 7, 15 epochs")
+    parser.add_argument("--report", action="store_true", help="only gather finished runs")
+    parser.add_argument("--project", type=int, default=None, metavar="N", help="cost of N")
+    parser.add_argument("--quick", action="store_true", help="smoke-size run (a minute)")
+    parser.add_argument("--out", type=Path, default=None, help="output directory")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    result = run_study(SPEC, args, parser=parser)
-    rows = [dict(r, n_excitatory=int(float(r[SIZE]))) for r in result.rows]
-    accuracy = interval_rows(
-        [r for r in rows if r["metric"] == "accuracy"], ["model", "arm", "n_excitatory"]
-    )
-    fit_time = interval_rows(
-        [r for r in rows if r["metric"] == "fit_wall_time"], ["model", "n_excitatory"]
-    )
-    fit_seconds = {r["n_excitatory"]: r["mean"] for r in fit_time}
-    table = []
-    for r in sorted(accuracy, key=lambda r: r["n_excitatory"]):
-        epochs, paper = PAPER_VARIANTS.get(r["n_excitatory"], (None, float("nan")))
-        table.append(
+    if args.quick:
+        args.task, args.epochs = QUICK["task"], args.epochs or QUICK["epochs"]
+        args.sizes, args.seeds = args.sizes or QUICK["sizes"], args.seeds or QUICK["seeds"]
+    args.sizes = args.sizes or SIZES
+    name = "diehl_cook_sizes" + ("-quick" if args.quick else "")
+    args.out = args.out or ROOT / "results" / name
+    return args
+
+
+def plan(args) -> list[tuple[int, int, int]]:
+    """(N, seed, epochs) of every run."""
+    from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+    runs = []
+    for n in args.sizes:
+        if args.paper_epochs and n in PAPER_VARIANTS:
+            epochs = PAPER_VARIANTS[n][0]
+        else:
+            epochs = args.epochs or EPOCHS.get(n, 1)
+        for seed in args.seeds or SEEDS.get(n, (0,)):
+            runs.append((n, seed, epochs))
+    return runs
+
+
+def run_directory(args, n: int, seed: int) -> Path:
+    return args.out / f"{args.task}-N{n}-seed{seed}"
+
+
+def run_all(args, runs) -> None:
+    """Run (or resume, or re-evaluate) each run in turn with diehl_cook_2015.py."""
+    single = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
+    for n, seed, epochs in runs:
+        command = ["--task", args.task, "--n-excitatory", str(n), "--seed", str(seed)]
+        command += ["--epochs", str(epochs), "--out", str(run_directory(args, n, seed))]
+        if args.data_dir is not None:
+            command += ["--data-dir", str(args.data_dir)]
+        if args.quick:
+            command += QUICK_RUN
+        if args.no_progress:
+            command.append("--no-progress")
+        metrics = run_directory(args, n, seed) / "metrics.json"
+        if metrics.exists() and json.loads(metrics.read_text())["epochs"] == epochs:
+            continue  # finished: --report-style reuse, no second evaluation
+        single["main"](command)
+
+
+def gather(args, runs) -> tuple[list[dict], dict]:
+    """The finished runs' metrics, and what is missing."""
+    finished, missing = [], {}
+    for n, seed, epochs in runs:
+        path = run_directory(args, n, seed) / "metrics.json"
+        metrics = json.loads(path.read_text()) if path.exists() else None
+        if metrics is None or metrics["epochs"] != epochs:
+            done = _checkpointed(run_directory(args, n, seed))
+            missing[n, seed] = (
+                f"{done:,} examples trained so far, of {epochs} epoch(s)" if done else "not run"
+            )
+            continue
+        finished.append(metrics)
+    return finished, missing
+
+
+def _checkpointed(directory: Path) -> int:
+    curve = directory / "curve.csv"
+    if not curve.exists():
+        return 0
+    lines = curve.read_text().splitlines()
+    return int(lines[-1].split(",")[0]) if len(lines) > 1 else 0
+
+
+def table(finished: list[dict]) -> list[dict]:
+    """One row per N: accuracy over seeds with its 95 % t-interval, and what it cost."""
+    from compare.measure.stats import confidence_interval
+    from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+    rows = []
+    for n in sorted({m["n_excitatory"] for m in finished}):
+        runs = [m for m in finished if m["n_excitatory"] == n]
+        accuracy = confidence_interval([m["accuracy"] for m in runs], method="t")
+        seconds = [sum(m["seconds"][k] for k in ("train", "label", "test")) for m in runs]
+        paper_epochs, paper = PAPER_VARIANTS.get(n, (None, float("nan")))
+        rows.append(
             {
-                **r,
-                "fit_seconds": fit_seconds[r["n_excitatory"]],
-                "paper_epochs": epochs,
+                "n_excitatory": n,
+                "epochs": runs[0]["epochs"],
+                "examples_seen": runs[0]["examples_seen"],
+                "seeds": len(runs),
+                "accuracy": accuracy.mean,
+                "ci95_low": accuracy.low,
+                "ci95_high": accuracy.high,
+                "train_seconds": float(np.mean([m["seconds"]["train"] for m in runs])),
+                "wall_seconds_per_run": float(np.mean(seconds)),
+                "train_examples_per_second": float(
+                    np.mean([m["train_examples_per_second"] for m in runs])
+                ),
+                "test_examples": runs[0]["test_examples"],
+                "label_examples": runs[0]["label_examples"],
+                "paper_epochs": paper_epochs,
                 "paper_mnist_accuracy": paper,
             }
         )
-    store = ResultsStore(result.output_dir)
-    task_shape = result.plan.points[0].task.shape
-    with staged_directory(result.output_dir / "study") as staging:
+    return rows
+
+
+def project(rows: list[dict], n: int, n_train: int) -> str:
+    """The cost of one epoch at N = ``n``, projected from the measured sizes.
+
+    Training time per example grows about linearly in N at these sizes (the input
+    synapses dominate: 784 N of them); the fit of log(seconds per example) against
+    log(N) over the measured sizes gives the exponent."""
+    measured = [(r["n_excitatory"], 1 / r["train_examples_per_second"]) for r in rows]
+    if len(measured) < 2:
+        return "need two measured sizes to project"
+    x, y = np.log([m[0] for m in measured]), np.log([m[1] for m in measured])
+    slope, intercept = np.polyfit(x, y, 1)
+    per_example = float(np.exp(intercept + slope * np.log(n)))
+    hours = per_example * n_train / 3600
+    return (
+        f"N = {n}: {per_example * 1000:.0f} ms per training example (seconds ~ N^{slope:.2f} "
+        f"fitted over N = {', '.join(str(m[0]) for m in measured)}), {hours:.1f} h per epoch "
+        f"of {n_train:,} images on one core of this machine, {15 * hours / 24:.1f} days for "
+        "the paper's 15 epochs (labelling and testing not included)"
+    )
+
+
+def write_study(args, finished, missing, rows) -> Path:
+    import matplotlib.pyplot as plt
+
+    from compare.files import staged_directory, write_csv
+    from compare.report import figures
+    from compare.tables import format_table, percent_interval
+    from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+    curves = [
+        {"n_excitatory": m["n_excitatory"], "seed": m["seed"], **point}
+        for m in finished
+        for point in m["curve"]
+    ]
+    with staged_directory(args.out / "study") as staging:
         fig_dir = staging / "figures"
         fig_dir.mkdir()
-        write_csv(staging / "accuracy_vs_size.csv", table, list(table[0]))
-        ax = figures.plot_accuracy_vs_size(
-            [r for r in rows if r["metric"] == "accuracy"], size="n_excitatory"
+        write_csv(staging / "sizes.csv", rows, list(rows[0]))
+        if curves:
+            write_csv(staging / "curves.csv", curves, list(curves[0]))
+        labels = {r["n_excitatory"]: f"N = {r['n_excitatory']}" for r in rows}
+        ax = figures.plot_accuracy_vs_examples(
+            {labels[n]: [m["curve"] for m in finished if m["n_excitatory"] == n] for n in labels},
+            n_train=finished[0]["task"]["n_train"],
+            final={labels[r["n_excitatory"]]: r["accuracy"] for r in rows},
+            published={labels[n]: PAPER_VARIANTS[n][1] for n in labels if n in PAPER_VARIANTS},
+            published_label="the paper, MNIST",
         )
-        paper = sorted(PAPER_VARIANTS.items())
-        ax.plot(
-            [n for n, _ in paper],
-            [100 * acc for _, (_, acc) in paper],
-            ls="--",
-            marker="o",
-            mfc="none",
-            color="#555555",
-            label="Diehl & Cook 2015, MNIST (1-15 epochs of 60,000)",
-        )
-        ax.set_xticks([n for n, _ in paper], [f"{n:,}" for n, _ in paper])
-        ax.set_xlabel("excitatory neurons N")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
-        ax.set_title(result.plan.points[0].task.name, fontsize=8)
+        ax.set_title(f"{finished[0]['task']['name']}: " + ax.get_title(), fontsize=7)
+        figures.save(ax.figure, fig_dir / "learning_curves")
+        plt.close(ax.figure)
+        ax = _accuracy_vs_size(rows, finished[0]["task"]["name"])
         figures.save(ax.figure, fig_dir / "accuracy_vs_size")
-        for job in result.plan.jobs:
-            if job.config["seed"] != min(result.plan.spec.seeds):
-                continue
-            weights = store.read(job.id).weights
-            if weights is None or len(task_shape) != 2:
-                continue
-            ax = figures.plot_receptive_fields(weights, task_shape, max_fields=MAX_FIELDS)
-            n = job.config["model"]["params"]["n_excitatory"]
-            figures.save(ax.figure, fig_dir / f"receptive_fields_N{n}")
+        plt.close(ax.figure)
         cells = [
             dict(
                 r,
-                accuracy=f"{100 * r['mean']:.1f} %",
-                ci=percent_interval(r["low"], r["high"]),
+                epochs=f"{r['epochs']:g}",
+                examples_seen=f"{r['examples_seen']:,}",
+                accuracy=f"{100 * r['accuracy']:.1f} %",
+                ci=percent_interval(r["ci95_low"], r["ci95_high"]),
+                hours=f"{r['wall_seconds_per_run'] / 3600:.2f}",
+                rate=f"{r['train_examples_per_second']:.0f}",
                 paper=(
-                    f"{100 * r['paper_mnist_accuracy']:.1f} % ({r['paper_epochs']} epoch"
-                    + ("s)" if r["paper_epochs"] > 1 else ")")
+                    f"{100 * r['paper_mnist_accuracy']:.1f} % ({r['paper_epochs']} epochs)"
                     if r["paper_epochs"]
-                    else "–"
+                    else "-"
                 ),
             )
-            for r in table
+            for r in rows
         ]
         text = [
-            "# Diehl & Cook (2015): accuracy against network size\n",
-            f"Task: {result.plan.points[0].task.name}.\n",
+            "# Diehl & Cook (2015): accuracy against network size, the paper's protocol\n",
+            f"Task: {finished[0]['task']['name']} ({finished[0]['task']['n_train']:,} training "
+            f"images per epoch, labels from {rows[0]['label_examples']:,} of them, "
+            f"{rows[0]['test_examples']:,} test images).\n",
             format_table(
                 cells,
                 [
                     ("n_excitatory", "N"),
-                    ("accuracy", "accuracy"),
+                    ("epochs", "epochs"),
+                    ("examples_seen", "examples seen"),
+                    ("seeds", "seeds"),
+                    ("accuracy", "test accuracy"),
                     ("ci", "95 % CI"),
-                    ("n", "seeds"),
-                    ("fit_seconds", "fit (s): STDP epoch + labelling"),
+                    ("hours", "wall h per run"),
+                    ("rate", "train ex/s"),
                     ("paper", "paper (MNIST)"),
                 ],
             ),
             "",
         ]
-        (staging / "diehl_cook_sizes.md").write_text("\n".join(text))
-    print(f"study: {result.output_dir / 'study' / 'diehl_cook_sizes.md'}")
+        if missing:
+            text += ["Not finished:", ""]
+            text += [f"- N = {n}, seed {seed}: {why}" for (n, seed), why in missing.items()]
+            text.append("")
+        (staging / "sizes.md").write_text("\n".join(text))
+    return args.out / "study"
+
+
+def _accuracy_vs_size(rows, task_name):
+    import matplotlib.pyplot as plt
+
+    from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
+    n = [r["n_excitatory"] for r in rows]
+    mean = np.array([100 * r["accuracy"] for r in rows])
+    low = np.array([100 * r["ci95_low"] for r in rows])
+    high = np.array([100 * r["ci95_high"] for r in rows])
+    err = np.nan_to_num(np.vstack([mean - low, high - mean]))
+    ax.errorbar(n, mean, yerr=err, marker="o", capsize=3, label=f"this network, {task_name}")
+    paper = sorted(PAPER_VARIANTS.items())
+    ax.plot(
+        [k for k, _ in paper],
+        [100 * acc for _, (_, acc) in paper],
+        ls="--",
+        marker="o",
+        mfc="none",
+        color="#555555",
+        label="Diehl & Cook 2015, MNIST (1-15 epochs)",
+    )
+    ax.set_xscale("log")
+    ax.set_xticks([k for k, _ in paper], [f"{k:,}" for k, _ in paper])
+    ax.minorticks_off()
+    ax.set_xlabel("excitatory neurons N")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    runs = plan(args)
+    if not args.report:
+        args.out.mkdir(parents=True, exist_ok=True)
+        run_all(args, runs)
+    finished, missing = gather(args, runs)
+    if not finished:
+        raise SystemExit(f"no finished run under {args.out}; run without --report first")
+    rows = table(finished)
+    study = write_study(args, finished, missing, rows)
+    if args.project is not None:
+        print(project(rows, args.project, finished[0]["task"]["n_train"]))
+    for r in rows:
+        print(
+            f"N = {r['n_excitatory']}: {100 * r['accuracy']:.1f} % over {r['seeds']} seed(s), "
+            f"{r['epochs']:g} epochs, {r['wall_seconds_per_run'] / 3600:.2f} h per run"
+        )
+    for (n, seed), why in missing.items():
+        print(f"not finished: N = {n}, seed {seed}: {why}")
+    print(f"study: {study / 'sizes.md'}")
     return 0
 
 

@@ -270,13 +270,24 @@ def test_latency_quick_writes_accuracy_against_time(tmp_path):
 
 
 @pytest.mark.slow
-def test_diehl_cook_sizes_quick_writes_accuracy_and_receptive_fields(tmp_path):
+def test_diehl_cook_sizes_quick_writes_the_size_table_and_learning_curves(tmp_path, capsys):
     assert _main("diehl_cook_sizes")(["--quick", "--no-progress", "--out", str(tmp_path)]) == 0
-    (row,) = _csv(tmp_path / "study" / "accuracy_vs_size.csv")
-    assert int(row["n_excitatory"]) == 100 and float(row["paper_mnist_accuracy"]) == 0.829
+    rows = _csv(tmp_path / "study" / "sizes.csv")
+    assert [int(r["n_excitatory"]) for r in rows] == [20, 40]
+    assert all(int(r["examples_seen"]) == 300 and 0 <= float(r["accuracy"]) <= 1 for r in rows)
+    curves = _csv(tmp_path / "study" / "curves.csv")
+    assert [int(r["examples"]) for r in curves if r["n_excitatory"] == "20"] == [100, 200, 300]
     figures = tmp_path / "study" / "figures"
-    assert (figures / "receptive_fields_N100.png").stat().st_size > 0
-    assert (figures / "accuracy_vs_size.png").stat().st_size > 0
+    for name in ("learning_curves", "accuracy_vs_size"):
+        assert (figures / f"{name}.png").stat().st_size > 0
+    # --report gathers what finished and names what did not, running nothing
+    capsys.readouterr()
+    args = ["--quick", "--report", "--sizes", "20", "80", "--out", str(tmp_path)]
+    assert _main("diehl_cook_sizes")(args) == 0
+    out = capsys.readouterr().out
+    assert "not finished: N = 80, seed 0: not run" in out
+    assert not (tmp_path / "digits-N80-seed0").exists()
+    assert "N = 80, seed 0: not run" in (tmp_path / "study" / "sizes.md").read_text()
 
 
 @pytest.mark.slow  # compiles N = 100 builds of two dynamics and N = 100 of the authors'
