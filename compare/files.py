@@ -20,6 +20,8 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = [
+    "METRIC_COLUMNS",
+    "TASK_COLUMNS",
     "TIDY_COLUMNS",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -33,6 +35,14 @@ __all__ = [
     "write_parquet",
     "write_tidy_csv",
 ]
+
+TASK_COLUMNS = ("task", "n_train", "n_test", "subset_seed")
+"""The task of a tidy row: its plain name (``fashion-mnist``) and the stratified subset
+of its splits (sizes and the seed of the draw; empty where the whole split was used)."""
+
+METRIC_COLUMNS = ("metric", "corruption", "severity", "cost_table", "after_group", "task_group")
+"""What a tidy row measured: a plain metric name and the variables it was measured
+under, each empty where it does not apply (:mod:`compare.measure.tidy`)."""
 
 TIDY_COLUMNS = ("experiment", "task", "model", "arm", "kind", "seed", "metric", "value", "unit")
 """Columns of the tidy results table: one row per model x task x seed x metric."""
