@@ -117,8 +117,10 @@ class Results:
     :func:`read_results` return.
 
     ``rows`` and ``summary`` are the directory's ``results.csv`` and ``summary.csv``
-    as :func:`compare.report.html.read_results` reads them (``value`` a float, ``seed`` an
-    int; a sweep column is empty where its sweep does not apply to the row's model).
+    as :func:`compare.report.html.read_results` reads them (rows in the present form,
+    :func:`compare.measure.tidy.read_tidy_csv`: ``value`` a float, ``seed`` and the
+    whole-number columns ints, a tidy column None where it does not apply; a sweep
+    column is empty where its sweep does not apply to the row's model).
     """
 
     output_dir: Path
@@ -143,20 +145,30 @@ class Results:
         """The tidy table as a DataFrame: one row per model x task x seed x metric x
         sweep point.
 
-        Columns: ``experiment``, ``task``, ``model``, ``arm``, ``kind``, ``seed``
-        (int64), one column per sweep path (numbers where every value is one, else
-        text as in ``results.csv``; missing where the sweep does not apply to the
-        model), ``metric``, ``value`` (float64), ``unit`` and ``job`` (the id of the
-        job that measured it).
+        Columns (:data:`compare.files.TIDY_COLUMNS`): ``experiment``, ``task`` (its
+        plain name) with ``n_train``, ``n_test`` and ``subset_seed`` (Int64, missing
+        where the whole split was used), ``model``, ``arm``, ``kind``, ``seed`` (int64),
+        one column per sweep path (numbers where every value is one, else text as in
+        ``results.csv``; missing where the sweep does not apply to the model),
+        ``metric`` with what it was measured under (``corruption``, ``severity``,
+        ``cost_table``, ``after_group``, ``task_group``: missing where they do not
+        apply; :mod:`compare.measure.tidy`), ``value`` (float64), ``unit`` and ``job``
+        (the id of the job that measured it).
 
         Raises
         ------
         ImportError
             Without pandas; the message says how to install it.
         """
+        from compare.files import METRIC_COLUMNS, TASK_COLUMNS
+        from compare.measure.tidy import INTEGER_COLUMNS
+
         pd = _pandas()
         frame = pd.DataFrame(self.rows)
         frame = frame.astype({"seed": "int64", "value": "float64"})
+        text = frame["model"].dtype  # what pandas makes of text: str in pandas 3, object before
+        for column in (*TASK_COLUMNS, *METRIC_COLUMNS):
+            frame[column] = frame[column].astype("Int64" if column in INTEGER_COLUMNS else text)
         return _with_sweep_columns(pd, frame, self.sweeps)
 
     def summary_frame(self) -> pandas.DataFrame:

@@ -30,6 +30,7 @@ __all__ = [
     "recorded_path",
     "replace_directory",
     "staged_directory",
+    "tidy_columns",
     "write_csv",
     "write_json",
     "write_parquet",
@@ -44,8 +45,32 @@ METRIC_COLUMNS = ("metric", "corruption", "severity", "cost_table", "after_group
 """What a tidy row measured: a plain metric name and the variables it was measured
 under, each empty where it does not apply (:mod:`compare.measure.tidy`)."""
 
-TIDY_COLUMNS = ("experiment", "task", "model", "arm", "kind", "seed", "metric", "value", "unit")
-"""Columns of the tidy results table: one row per model x task x seed x metric."""
+TIDY_COLUMNS = (
+    "experiment",
+    *TASK_COLUMNS,
+    "model",
+    "arm",
+    "kind",
+    "seed",
+    *METRIC_COLUMNS,
+    "value",
+    "unit",
+    "job",
+)
+"""Columns of the tidy results table (``results.csv``), the one list every writer uses:
+one row per model x task x seed x metric (x sweep point: :func:`tidy_columns` puts a
+spec's sweep columns after ``seed``). A cell that does not apply is empty in CSV, None
+in Python."""
+
+
+def tidy_columns(sweeps=()) -> list[str]:
+    """:data:`TIDY_COLUMNS` with the sweep paths ``sweeps`` as columns after ``seed``.
+
+    >>> tidy_columns(["task.n_train"])[8:11]
+    ['seed', 'task.n_train', 'metric']
+    """
+    at = TIDY_COLUMNS.index("seed") + 1
+    return [*TIDY_COLUMNS[:at], *sweeps, *TIDY_COLUMNS[at:]]
 
 
 def _umask() -> int:
@@ -121,9 +146,11 @@ def write_parquet(path: Path, rows: list[dict], columns: tuple[str, ...] | list[
     return True
 
 
-def write_tidy_csv(path: Path, rows: list[dict]) -> None:
-    """Atomically write tidy rows (one per model x task x seed x metric) as CSV."""
-    write_csv(path, rows, TIDY_COLUMNS)
+def write_tidy_csv(path: Path, rows: list[dict], sweeps=()) -> None:
+    """Atomically write tidy rows (one per model x task x seed x metric) as CSV, in the
+    columns of :func:`tidy_columns` (a column a row lacks is empty)."""
+    columns = tidy_columns(sweeps)
+    write_csv(path, [{c: row.get(c) for c in columns} for row in rows], columns)
 
 
 def replace_directory(staging: Path, target: Path) -> None:

@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         for p, run in runs.items()
     }
     figures.plot_accuracy_vs_time_steps(curves, reference=metrics["ann_accuracy"], ax=ax)
-    ax.set_title(f"{task.name.split('[')[0]}: {task.n_features}-{hidden}-{task.n_classes}")
+    ax.set_title(f"{args.task}: {task.n_features}-{hidden}-{task.n_classes}")
     figures.save(fig, out / "accuracy_vs_time_steps")
     print(f"results in {out}")
     return 0

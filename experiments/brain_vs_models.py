@@ -33,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from compare.files import recorded_path, staged_directory, write_csv, write_json
+from compare.measure.tidy import Metric, metric_key
 from compare.pipeline.study import ROOT, analysis_parser, analysis_source
 from compare.report import figures
 from compare.tables import format_joules, format_si, format_table
@@ -128,7 +129,7 @@ def model_rows(results) -> list[dict]:
     """One row per model of the results: means over seeds."""
     values = {}
     for r in results.rows:
-        values.setdefault(r["model"], {}).setdefault(r["metric"], []).append(float(r["value"]))
+        values.setdefault(r["model"], {}).setdefault(metric_key(r), []).append(float(r["value"]))
     n_features = int(np.prod(results.task["shape"]))
     n_classes = len(results.task["classes"])
     t = BRAIN["recognition_s"][0]
@@ -139,7 +140,7 @@ def model_rows(results) -> list[dict]:
         shape = structure(entry["kind"], entry.get("params", {}), n_features, n_classes)
         neurons, synapses = shape if shape else (math.nan, math.nan)
         operations = m.get("effective_macs", 0.0) + m.get("effective_acs", 0.0)
-        energy = m.get(f"energy_with_memory[{ENERGY}]", math.nan)
+        energy = m.get(Metric("energy_with_memory", cost_table=ENERGY), math.nan)
         row = {
             "model": model,
             "arm": arm,
@@ -150,10 +151,14 @@ def model_rows(results) -> list[dict]:
             "synapses_high": synapses,
             "operations_low": operations,
             "operations_high": operations,
-            "energy_compute_only": m.get(f"energy_compute_only[{ENERGY}]", math.nan),
+            "energy_compute_only": m.get(
+                Metric("energy_compute_only", cost_table=ENERGY), math.nan
+            ),
             "energy_low": energy,
             "energy_high": energy,
-            "energy_neuromorphic": m.get(f"energy_with_memory[{NEUROMORPHIC}]", math.nan),
+            "energy_neuromorphic": m.get(
+                Metric("energy_with_memory", cost_table=NEUROMORPHIC), math.nan
+            ),
             "power_low": energy / t,
             "power_high": energy / t,
         }

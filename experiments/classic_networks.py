@@ -25,7 +25,8 @@ published versions, trained as those were:
   step's state, whose operations :mod:`artificial.operations` does not count).
 
 Outputs (``results/classic_networks/``): ``accuracies.csv`` (one row per task and
-model: mean, SD and per-seed test accuracy, epochs, mean fit seconds, parameters, the
+model: the task's subset (``n_train``, ``n_test``, ``subset_seed``; empty: the whole
+split), mean, SD and per-seed test accuracy, epochs, mean fit seconds, parameters, the
 published accuracy and its source), ``results.csv`` (tidy: every metric of compare's
 evaluation per seed, operations included), ``history.csv`` (tidy: training loss,
 accuracy and learning rate per epoch and seed), ``figures/learning_curves_<task>.png``
@@ -71,6 +72,7 @@ from compare.files import (
     write_tidy_csv,
 )
 from compare.measure.metrics import evaluate
+from compare.measure.tidy import metric_rows, task_columns
 from compare.models.registry import ModelSpec, build_model
 from compare.report import figures
 from compare.tables import format_table
@@ -270,9 +272,9 @@ def train_one(task_name: str, label: str, seed: int, args: argparse.Namespace) -
         "seconds": seconds,
         "epochs": len(history.train_loss),
         "parameters": result.metrics["parameter_count"][0],
-        "rows": _tidy_rows(task, spec, seed, result.metrics),
+        "rows": _tidy_rows(_task_columns(task_name, args), spec, seed, result.metrics),
         "history": [
-            {"task": task.name, "model": spec.label, "seed": seed, **record}
+            {"task": task_name, "model": spec.label, "seed": seed, **record}
             for record in history.as_records()
         ],
         "curve": {"train_loss": history.train_loss, "train_accuracy": history.train_accuracy},
@@ -320,26 +322,27 @@ def train_all(units: list[tuple[str, str, int]], args: argparse.Namespace, stagi
     return {unit: results[unit] for unit in units}
 
 
-def _tidy_rows(task, spec: ModelSpec, seed: int, metrics: dict) -> list[dict]:
-    return [
-        {
-            "experiment": "classic_networks",
-            "task": task.name,
-            "model": spec.label,
-            "arm": spec.arm,
-            "kind": spec.kind,
-            "seed": seed,
-            "metric": metric,
-            "value": value,
-            "unit": unit,
-        }
-        for metric, (value, unit) in metrics.items()
-    ]
+def _task_columns(task_name: str, args: argparse.Namespace) -> dict:
+    """The task columns of the rows: the name, and the subset :func:`_task` draws."""
+    table = {"name": task_name, "n_train": args.n_train, "n_test": args.n_test, "subset_seed": 0}
+    return task_columns(table)
 
 
-def _summary_row(task, entry: Entry, seeds, accuracies, seconds, epochs, parameters) -> dict:
+def _tidy_rows(task: dict, spec: ModelSpec, seed: int, metrics: dict) -> list[dict]:
+    return metric_rows(
+        metrics,
+        experiment="classic_networks",
+        **task,
+        model=spec.label,
+        arm=spec.arm,
+        kind=spec.kind,
+        seed=seed,
+    )
+
+
+def _summary_row(task: dict, entry: Entry, seeds, accuracies, seconds, epochs, parameters) -> dict:
     return {
-        "task": task.name,
+        **task,
         "model": entry.spec.label,
         "kind": entry.spec.kind,
         "seeds": " ".join(map(str, seeds)),
@@ -382,7 +385,7 @@ def run(args: argparse.Namespace, staging: Path) -> list[dict]:
                 published[label] = float(entry.published)
             table.append(
                 _summary_row(
-                    task,
+                    _task_columns(task_name, args),
                     entry,
                     args.seeds,
                     [r["accuracy"] for r in runs],

@@ -38,7 +38,8 @@ import math
 import numpy as np
 
 from compare.files import recorded_path, staged_directory, write_csv, write_json
-from compare.measure.energy import TABLES, break_even_spikes_per_synapse, parse_energy_metric
+from compare.measure.energy import TABLES, break_even_spikes_per_synapse
+from compare.measure.tidy import Metric, metric_key
 from compare.pipeline.study import ROOT, analysis_parser, analysis_source
 from compare.report import figures
 from compare.tables import format_joules, format_table
@@ -91,17 +92,22 @@ def with_operations(rows) -> list[dict]:
     return rows + list(per_job.values())
 
 
-def model_means(rows) -> dict[str, dict[str, float]]:
-    """Model -> metric -> mean over seeds."""
+def model_means(rows) -> dict[str, dict]:
+    """Model -> metric key (:func:`compare.measure.tidy.metric_key`) -> mean over seeds."""
     values = {}
     for r in rows:
-        values.setdefault(r["model"], {}).setdefault(r["metric"], []).append(float(r["value"]))
+        values.setdefault(r["model"], {}).setdefault(metric_key(r), []).append(float(r["value"]))
     return {m: {k: float(np.mean(v)) for k, v in metrics.items()} for m, metrics in values.items()}
 
 
-def _energy_header(metric: str) -> str:
-    label, memory = parse_energy_metric(metric)
-    return f"{label.split('@')[0]}, {'with memory' if memory else 'compute only'} (J)"
+def _energy_column(metric: Metric) -> str:
+    """The column of ``cost.csv`` holding an energy estimate (a header, never parsed)."""
+    return f"{metric.name}[{metric.cost_table}]"
+
+
+def _energy_header(metric: Metric) -> str:
+    memory = metric.name == "energy_with_memory"
+    return f"{metric.cost_table.split('@')[0]}, {'with memory' if memory else 'compute only'} (J)"
 
 
 def main(argv=None) -> int:
@@ -113,14 +119,17 @@ def main(argv=None) -> int:
     config_models = results.config["models"]
     n_features = int(np.prod(results.task["shape"])) if results.task else None
     n_classes = len(results.task["classes"]) if results.task else None
-    energy_metrics = sorted({r["metric"] for r in rows if parse_energy_metric(r["metric"])})
+    energy_metrics = sorted(
+        {metric_key(r) for r in rows if r["metric"].startswith("energy_")},
+        key=lambda m: (m.name, m.cost_table),
+    )
 
     cost = []
     for model, arm in results.models.items():
         m = means[model]
         row = {"model": model, "arm": arm, "accuracy": m["accuracy"], OPERATIONS: m[OPERATIONS]}
         row |= {k: m.get(k, math.nan) for k in ("effective_macs", "effective_acs")}
-        row |= {metric: m.get(metric, math.nan) for metric in energy_metrics}
+        row |= {_energy_column(metric): m.get(metric, math.nan) for metric in energy_metrics}
         cost.append(row)
 
     break_even = []
@@ -187,9 +196,10 @@ def main(argv=None) -> int:
             ("accuracy", "accuracy"),
             (OPERATIONS, "MACs + ACs"),
         ]
-        columns += [(metric, _energy_header(metric)) for metric in energy_metrics]
+        columns += [(_energy_column(metric), _energy_header(metric)) for metric in energy_metrics]
+        energy_columns = {_energy_column(metric) for metric in energy_metrics}
         cells = [
-            {k: format_joules(v) if k in energy_metrics and v == v else v for k, v in r.items()}
+            {k: format_joules(v) if k in energy_columns and v == v else v for k, v in r.items()}
             for r in cost
         ]
         text.append(format_table(cells, columns))

@@ -31,30 +31,31 @@ is a smoke-size run (minutes); the options of ``spikearena run SPEC.toml`` apply
 
 from __future__ import annotations
 
-import re
-
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
 from compare.files import staged_directory, write_csv
 from compare.measure.stats import interval_rows
+from compare.measure.tidy import Metric, matches
 from compare.pipeline.study import ROOT, run_study, study_parser
 from compare.report import figures
 from compare.tables import format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "forgetting.toml"
-SEEN = re.compile(r"^accuracy_seen\[after=(\d+)\]$")
-FIRST = re.compile(r"^accuracy\[after=(\d+),task=1\]$")
 
 
 def stage_rows(rows) -> list[dict]:
-    """Rows of the per-task curves: ``curve`` ("seen" or "first task") and ``after``."""
+    """Rows of the per-task curves: ``curve`` ("all seen classes" or "first task") and
+    ``after`` (the number of tasks learnt)."""
     out = []
     for row in rows:
-        for curve, pattern in (("all seen classes", SEEN), ("first task", FIRST)):
-            match = pattern.match(row["metric"])
-            if match:
-                out.append({**row, "curve": curve, "after": int(match.group(1))})
+        if row["metric"] == "accuracy_seen":
+            curve = "all seen classes"
+        elif row["metric"] == "group_accuracy" and row["task_group"] == 1:
+            curve = "first task"
+        else:
+            continue
+        out.append({**row, "curve": curve, "after": row["after_group"]})
     return out
 
 
@@ -124,9 +125,9 @@ def main(argv=None) -> int:
         ("continual_accuracy", "class-incremental"),
         ("average_forgetting", "average forgetting"),
         ("probe_accuracy", "linear probe"),
-        ("probe_accuracy[task=1]", "linear probe, first task"),
+        (Metric("probe_group_accuracy", task_group=1), "linear probe, first task"),
     ):
-        for r in interval_rows([r for r in rows if r["metric"] == metric], ["model", "arm"]):
+        for r in interval_rows([r for r in rows if matches(r, metric)], ["model", "arm"]):
             summary.append({**r, "measure": name})
     curves = interval_rows(stage_rows(rows), ["model", "arm", "curve", "after"])
     joint = {r["model"]: r["mean"] for r in summary if r["measure"] == "joint"}

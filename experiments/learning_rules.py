@@ -31,12 +31,13 @@ from __future__ import annotations
 
 from compare.files import staged_directory, write_csv
 from compare.measure.stats import format_paired_statistics, interval_rows, paired_statistics
+from compare.measure.tidy import Metric, matches, metric_key, metric_label
 from compare.pipeline.study import ROOT, run_study, study_parser
 from compare.report import figures
 from compare.tables import format_table, percent_interval
 
 SPEC = ROOT / "experiments" / "specs" / "fashion_learning_rules.toml"
-ENERGY = "energy_with_memory[horowitz-45nm-fp32@1]"
+ENERGY = Metric("energy_with_memory", cost_table="horowitz-45nm-fp32@1")
 METRICS = ("accuracy", "macro_f1", "decision_latency", ENERGY)
 
 
@@ -44,8 +45,8 @@ def main(argv=None) -> int:
     parser = study_parser(__doc__)
     args = parser.parse_args(argv)
     result = run_study(SPEC, args, parser=parser)
-    rows = [r for r in result.rows if r["metric"] in METRICS]
-    table = interval_rows(rows, ["model", "arm", "metric"])
+    rows = [r for r in result.rows if any(matches(r, m) for m in METRICS)]
+    table = interval_rows(rows, ["model", "arm", "metric", "cost_table"])
     paired = paired_statistics(rows, metrics=list(METRICS))
     accuracy = [r for r in table if r["metric"] == "accuracy"]
     with staged_directory(result.output_dir / "study") as staging:
@@ -65,6 +66,7 @@ def main(argv=None) -> int:
         cells = [
             dict(
                 r,
+                metric=metric_label(metric_key(r)),
                 value=f"{100 * r['mean']:.1f} %" if r["metric"] in METRICS[:2] else r["mean"],
                 ci=percent_interval(r["low"], r["high"])
                 if r["metric"] in METRICS[:2]

@@ -11,7 +11,8 @@ the same copies for every model and seed, so the accuracies pair.
 The spec is ``experiments/specs/robustness.toml``: Fashion-MNIST, the Diehl & Cook
 network with 100 excitatory neurons (STDP), its MLP twin (784-100-10), a
 surrogate-gradient SNN of the same shape and logistic regression, 3 seeds. The
-runner records ``accuracy[KIND=SEVERITY]`` beside the clean accuracy of every job.
+runner records ``corrupted_accuracy`` (with its ``corruption`` and ``severity``
+columns) beside the clean ``accuracy`` of every job.
 
 Outputs (``results/robustness/``): everything a spec run writes (``results.csv``,
 ``summary.csv``, ``report.md``, ``jobs/``), plus ``study/``:
@@ -30,7 +31,6 @@ minutes); the options of ``spikearena run SPEC.toml`` apply (``--set``, ``--jobs
 from __future__ import annotations
 
 from compare.files import staged_directory, write_csv
-from compare.measure.metrics import parse_corruption_metric
 from compare.measure.stats import interval_rows
 from compare.pipeline.study import ROOT, run_study, study_parser
 from compare.report import figures
@@ -40,17 +40,14 @@ SPEC = ROOT / "experiments" / "specs" / "robustness.toml"
 
 
 def corruption_rows(rows) -> list[dict]:
-    """The accuracy rows with ``corruption`` and ``severity`` columns (0 and "" when clean)."""
+    """The clean and corrupted accuracy rows, the clean ones with ``corruption`` "" and
+    ``severity`` 0."""
     out = []
     for row in rows:
-        parsed = parse_corruption_metric(row["metric"])
         if row["metric"] == "accuracy":
-            kind, severity = "", 0
-        elif parsed is not None:
-            kind, severity = parsed
-        else:
-            continue
-        out.append({**row, "corruption": kind, "severity": severity})
+            out.append({**row, "corruption": "", "severity": 0})
+        elif row["metric"] == "corrupted_accuracy":
+            out.append(row)
     return out
 
 

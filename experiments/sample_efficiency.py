@@ -56,18 +56,14 @@ def accuracy_rows(rows, labelled_rows) -> list[dict]:
     part2 = [r for r in labelled_rows if r["metric"] == "accuracy"]
     if not part2:
         return out
-    n_train = _n_train(part2[0]["task"])
+    n_train = part2[0]["n_train"]
     name = f"{STDP}-unlabelled-{n_train}"
     for r in part2:
         out.append({**r, "model": name, "labelled": int(float(r[N_LABEL]))})
     for r in rows:
-        if r["metric"] == "accuracy" and r["model"] == STDP and _n_train(r["task"]) == n_train:
+        if r["metric"] == "accuracy" and r["model"] == STDP and r["n_train"] == n_train:
             out.append({**r, "model": name, "labelled": n_train})
     return out
-
-
-def _n_train(task_name: str) -> int:
-    return int(figures.task_fields(task_name)["n_train"])
 
 
 def main(argv=None) -> int:

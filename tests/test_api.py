@@ -9,12 +9,14 @@ import pytest
 
 import compare
 from compare.api import Results, find_spec, read_results, run
+from compare.files import METRIC_COLUMNS, TASK_COLUMNS
 from compare.pipeline.spec import Spec, SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "experiments" / "specs"
-KEY = ["model", "task", "seed", "metric"]
-"""What a tidy row is one of (with the sweep columns)."""
+KEY = ["model", *TASK_COLUMNS, "seed", *METRIC_COLUMNS]
+"""What a tidy row is one of (with the sweep columns): model, task (with its subset),
+seed and metric (with what it was measured under)."""
 
 
 def _readme_example() -> str:
@@ -78,10 +80,16 @@ def test_the_readme_example_gives_one_row_per_model_task_seed_metric(readme_run)
         ("mlp", "[32]"),
         ("mlp", "[8]"),
     ]
-    n_seeds, n_metrics = frame["seed"].nunique(), frame["metric"].nunique()
+    n_seeds, n_metrics = frame["seed"].nunique(), len(frame[list(METRIC_COLUMNS)].drop_duplicates())
     assert (n_seeds, frame["task"].nunique()) == (2, 1)
     assert len(frame) == len(points) * n_seeds * n_metrics
     assert str(frame["seed"].dtype) == "int64" and str(frame["value"].dtype) == "float64"
+    # the task's subset and the metrics' variables are typed columns, missing where n/a
+    assert set(frame["task"]) == {"digits"} and set(frame["n_train"]) == {200}
+    assert str(frame["n_train"].dtype) == "Int64" and frame["severity"].isna().all()
+    energy = frame[frame["metric"] == "energy_with_memory"]
+    assert set(energy["cost_table"]) == {"horowitz-45nm-fp32@1", "horowitz-45nm-int8@1"}
+    assert frame[frame["metric"] == "accuracy"]["cost_table"].isna().all()
     accuracy = frame[frame["metric"] == "accuracy"]["value"]
     assert accuracy.between(0, 1).all() and (accuracy > 0.3).all()  # 10 classes: chance 0.1
 

@@ -12,6 +12,7 @@ import pytest
 
 from compare.cli import main as cli_main
 from compare.files import TIDY_COLUMNS, atomic_write_text, replace_directory
+from compare.measure.tidy import metric_key
 from compare.models.registry import ModelSpec, build_model
 from compare.pipeline.runner import run_experiment
 from compare.pipeline.spec import ExperimentConfig, TaskSpec
@@ -112,7 +113,12 @@ def test_quickstart_writes_every_promised_file(tmp_path):
         assert (out / name).is_file(), name
     with open(out / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert tuple(rows[0]) == (*TIDY_COLUMNS, "job")  # no sweeps: no sweep columns
+    assert tuple(rows[0]) == TIDY_COLUMNS  # no sweeps: no sweep columns
+    # the task by its plain name, its subset in columns; no bracket in any cell
+    assert {(r["task"], r["n_train"], r["n_test"], r["subset_seed"]) for r in rows} == {
+        ("digits", "100", "50", "0")
+    }
+    assert not any("[" in r["metric"] or "[" in r["task"] for r in rows)
     models = {r["model"] for r in rows}
     assert models == {"stdp-dc2015", "mlp-twin", "logistic"}
     for model in models:
@@ -151,11 +157,14 @@ def test_quickstart_writes_every_promised_file(tmp_path):
     assert artefacts["weights"].shape == (64, 100)
     assert artefacts["confusion"].sum() == 50
     # energy: the spiking net under all four tables, the artificial ones under Horowitz's
-    energy = {(r["model"], r["metric"]) for r in rows if r["metric"].startswith("energy")}
-    assert ("stdp-dc2015", "energy_with_memory[loihi-2018@1]") in energy
-    assert ("stdp-dc2015", "energy_compute_only[truenorth-2014@1]") in energy
-    assert ("mlp-twin", "energy_with_memory[horowitz-45nm-fp32@1]") in energy
-    assert not any(m != "stdp-dc2015" and "loihi" in metric for m, metric in energy)
+    energy = {
+        (r["model"], r["metric"], r["cost_table"]) for r in rows if r["metric"].startswith("energy")
+    }
+    assert ("stdp-dc2015", "energy_with_memory", "loihi-2018@1") in energy
+    assert ("stdp-dc2015", "energy_compute_only", "truenorth-2014@1") in energy
+    assert ("mlp-twin", "energy_with_memory", "horowitz-45nm-fp32@1") in energy
+    assert not any(m != "stdp-dc2015" and "loihi" in table for m, _, table in energy)
+    assert all(r["cost_table"] == "" for r in rows if not r["metric"].startswith("energy"))
     breakdown = json.loads((job / "artifacts" / "energy.json").read_text())
     assert {e["table"] for e in breakdown} == {
         "horowitz-45nm-fp32",
@@ -170,9 +179,13 @@ def test_quickstart_writes_every_promised_file(tmp_path):
 
 def test_tidy_rows_cover_models_seeds_and_metrics(tmp_path):
     result = run_experiment(_cheap_config(), tmp_path / "cheap", progress=False)
-    keys = {(r["model"], r["seed"], r["metric"]) for r in result.rows}
+    keys = {(r["model"], r["seed"], metric_key(r)) for r in result.rows}
     assert len(keys) == len(result.rows)  # no duplicate rows
     assert {(m, s) for m, s, _ in keys} == {(m.label, s) for m in CHEAP for s in (0, 1)}
+    assert {r["cost_table"] for r in result.rows if r["metric"] == "energy_with_memory"} == {
+        "horowitz-45nm-fp32@1",
+        "horowitz-45nm-int8@1",
+    }
     summary = {s["model"]: s for s in result.summary}
     accuracies = [
         r["value"] for r in result.rows if r["model"] == "mlp" and r["metric"] == "accuracy"

@@ -16,8 +16,8 @@ from compare.measure.energy import (
     estimate_energy,
     get_table,
     missing_costs,
-    parse_energy_metric,
 )
+from compare.measure.tidy import Metric, metric_key
 
 # 1000 parameters = 4000 bytes at fp32 and 1000 at int8: both in Horowitz's 8 KB class,
 # 10 pJ per 64-bit read, so 5 pJ per fp32 operand and 1.25 pJ per int8 operand.
@@ -145,7 +145,9 @@ def test_every_table_is_citable_and_versioned():
         assert "doi:10." in table.source  # a DOI a reader can follow
         assert get_table(table) is table
         assert table.to_dict()["name"] == name
-    assert energy_metric(TABLES["loihi-2018"], memory=False) == "energy_compute_only[loihi-2018@1]"
+    assert energy_metric(TABLES["loihi-2018"], memory=False) == Metric(
+        "energy_compute_only", cost_table="loihi-2018@1"
+    )
 
 
 def _layer_reports(fan_in, n_out, n_steps, spikes_per_synapse):
@@ -211,15 +213,15 @@ def test_break_even_closed_forms_and_limits():
         break_even_spikes_per_synapse("horowitz-45nm-fp32", fan_in=0)
 
 
-def test_tables_come_back_from_their_json_and_metric_names_from_energy_metric():
-    """energy_tables.json and the metric names are read back by the reports."""
+def test_tables_come_back_from_their_json_and_metrics_from_their_row_columns():
+    """energy_tables.json and the energy metrics' rows are read back by the reports."""
     for table in TABLES.values():
         assert CostTable.from_dict(json.loads(json.dumps(table.to_dict()))) == table
         for memory in (False, True):
-            assert parse_energy_metric(energy_metric(table, memory=memory)) == (
-                table.label,
-                memory,
-            )
-    assert parse_energy_metric("energy_compute_only") is None
+            metric = energy_metric(table, memory=memory)
+            columns = metric.columns()
+            assert columns["metric"] == ("energy_with_memory" if memory else "energy_compute_only")
+            assert columns["cost_table"] == table.label
+            assert metric_key(columns) == metric
     with pytest.raises(ValueError, match=r"unknown fields \['joules'\]"):
         CostTable.from_dict({**HOROWITZ_45NM_FP32.to_dict(), "joules": 1})

@@ -128,8 +128,11 @@ def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_p
     with open(tmp_path / "accuracies.csv", newline="") as f:
         table = list(csv.DictReader(f))
     expected = [(task, entry.spec.label) for task in tasks for entry in study["STUDY"][task]]
-    assert [(row["task"].split("[")[0], row["model"]) for row in table] == expected
-    published = {(row["task"].split("[")[0], row["model"]): row for row in table}
+    assert [(row["task"], row["model"]) for row in table] == expected
+    assert {(row["n_train"], row["n_test"], row["subset_seed"]) for row in table} == {
+        ("200", "100", "0")
+    }
+    published = {(row["task"], row["model"]): row for row in table}
     assert published["mnist1d", "cnn1d"]["published_accuracy"] == "0.94"
     assert "Greydanus" in published["mnist1d", "gru"]["published_source"]
     if "fashion-mnist" in tasks:  # the GRU reading images row by row
@@ -162,7 +165,7 @@ def test_classic_networks_workers_give_the_same_results_as_one_process(tmp_path)
         with open(tmp_path / name / "results.csv", newline="") as f:
             rows = list(csv.DictReader(f))
         return {
-            (r["model"], r["seed"], r["metric"]): r["value"]
+            (r["model"], r["seed"], r["metric"], r["cost_table"]): r["value"]
             for r in rows
             if not r["metric"].endswith(("_time", "time_per_example")) and r["metric"] != "peak_rss"
         }

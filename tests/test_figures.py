@@ -9,28 +9,34 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from compare.measure.tidy import Metric, metric_columns, tidy_row
 from compare.report import figures
 
 T_975_1 = stats.t.ppf(0.975, 1)  # 95 % t quantile with 1 degree of freedom (2 seeds)
 
 
-def _row(model, arm, seed, value, *, metric="accuracy", task="digits", **extra):
+def _row(model, arm, seed, value, *, metric="accuracy", task=None, **extra):
+    """A tidy row; ``metric`` a name or a Metric, ``task`` its task columns."""
     return dict(
         experiment="e",
-        task=task,
+        **(task or _whole()),
         model=model,
         arm=arm,
         kind="k",
         seed=seed,
-        metric=metric,
+        **metric_columns(metric),
         value=value,
         unit="1",
         **extra,
     )
 
 
+def _whole():
+    return dict(task="digits", n_train=None, n_test=None, subset_seed=None)
+
+
 def _subset(n):
-    return f"digits[n_train={n},n_test=50,seed=0]"
+    return dict(task="digits", n_train=n, n_test=50, subset_seed=0)
 
 
 # accuracy per (model, training examples): one value per seed (0, 1)
@@ -79,19 +85,12 @@ def test_accuracy_vs_size_draws_seed_means_with_t_bands():
 
 def test_accuracy_vs_size_reads_csv_strings_and_size_columns():
     """Rows as csv.DictReader gives them (all text), the size in a column of their own."""
-    rows = [
-        {**{k: str(v) for k, v in row.items()}, "task": "digits", "task.n_train": str(n)}
-        for row, n in zip(
-            _size_rows(),
-            [n for curve in SIZE_CURVES.values() for n in curve for _ in range(2)],
-        )
-    ]
+    rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in _size_rows()]
     ax = figures.plot_accuracy_vs_size(rows)
     assert list(_line(ax, "mlp").get_xdata()) == [100, 400, 1000]
     assert _line(ax, "mlp").get_ydata()[0] == pytest.approx(70.0)
     ax = figures.plot_accuracy_vs_size(
-        [dict(r, examples=r["task.n_train"], **{"task.n_train": ""}) for r in rows],
-        size="examples",
+        [dict(r, examples=r["n_train"], n_train="") for r in rows], size="examples"
     )
     assert list(_line(ax, "stdp").get_xdata()) == [100, 400, 1000]
 
@@ -125,23 +124,39 @@ SEVERITY = {
 }
 
 
-def _severity_rows(as_columns=False):
+def _severity_rows(old_form=False):
+    """The rows of SEVERITY; ``old_form``: as rows were once written, the corruption in
+    the task name (``digits[n_train=100,n_test=50,seed=0][gaussian=1,seed=0]``), read
+    through the translation."""
     rows = []
     for (model, arm), points in SEVERITY.items():
         for (kind, severity), values in points.items():
             for seed, value in enumerate(values):
-                if as_columns:
-                    extra = dict(corruption=kind or "", severity=severity)
-                    rows.append(_row(model, arm, seed, value, task="digits", **extra))
+                if old_form:
+                    task = "digits[n_train=100,n_test=50,seed=0]"
+                    task += f"[{kind}={severity},seed=0]" if kind else ""
+                    old = dict(
+                        experiment="e",
+                        task=task,
+                        model=model,
+                        arm=arm,
+                        kind="k",
+                        seed=seed,
+                        metric="accuracy",
+                        value=value,
+                        unit="1",
+                    )
+                    rows.append(tidy_row(old))
                 else:
-                    task = _subset(100) + (f"[{kind}={severity},seed=0]" if kind else "")
-                    rows.append(_row(model, arm, seed, value, task=task))
+                    corrupted = Metric("corrupted_accuracy", corruption=kind, severity=severity)
+                    metric = corrupted if kind else "accuracy"
+                    rows.append(_row(model, arm, seed, value, metric=metric))
     return rows
 
 
-@pytest.mark.parametrize("as_columns", [False, True])
-def test_accuracy_vs_severity_draws_a_line_per_model_and_kind(as_columns):
-    ax = figures.plot_accuracy_vs_severity(_severity_rows(as_columns))
+@pytest.mark.parametrize("old_form", [False, True])
+def test_accuracy_vs_severity_draws_a_line_per_model_and_kind(old_form):
+    ax = figures.plot_accuracy_vs_severity(_severity_rows(old_form))
     labels = [line.get_label() for line in ax.lines]
     assert labels == ["a · gaussian", "a · occlusion", "b · gaussian", "b · occlusion"]
     for (model, _), points in SEVERITY.items():
@@ -192,9 +207,9 @@ def test_pareto_front_is_the_set_of_non_dominated_points():
         figures.pareto_front([1.0, math.nan], [0.5, 0.6])
 
 
-HOROWITZ = "energy_compute_only[horowitz-45nm-fp32@1]"
-HOROWITZ_MEMORY = "energy_with_memory[horowitz-45nm-fp32@1]"
-LOIHI = "energy_compute_only[loihi-2018@1]"
+HOROWITZ = Metric("energy_compute_only", cost_table="horowitz-45nm-fp32@1")
+HOROWITZ_MEMORY = Metric("energy_with_memory", cost_table="horowitz-45nm-fp32@1")
+LOIHI = Metric("energy_compute_only", cost_table="loihi-2018@1")
 # model -> (arm, accuracy per seed, Horowitz compute-only energy per seed in J)
 ENERGY_MODELS = {
     "snn": ("spiking", (0.79, 0.81), (1.0e-9, 1.2e-9)),
@@ -251,7 +266,9 @@ def test_accuracy_vs_energy_names_its_table():
         figures.plot_accuracy_vs_energy(rows, table="truenorth-2014")
     with pytest.raises(ValueError, match="no energy_with_memory rows"):
         figures.plot_accuracy_vs_energy(rows, table="loihi-2018", memory=True)
-    ax = figures.plot_accuracy_vs_energy([r for r in rows if "horowitz" not in r["metric"]])
+    ax = figures.plot_accuracy_vs_energy(
+        [r for r in rows if "horowitz" not in str(r["cost_table"])]
+    )
     assert [line.get_label() for line in ax.lines] == ["snn"]  # one model: no front
     assert "loihi-2018@1" in ax.get_xlabel()
 

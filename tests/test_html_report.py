@@ -175,7 +175,7 @@ def test_summary_names_the_winners_with_their_numbers(experiment):
     for table in ("horowitz-45nm-fp32@1", "horowitz-45nm-int8@1"):
         energy = {}
         for row in results.rows:
-            if row["metric"] == f"energy_compute_only[{table}]":
+            if (row["metric"], row["cost_table"]) == ("energy_compute_only", table):
                 energy.setdefault(row["model"], []).append(row["value"])
         lowest = min(energy, key=lambda m: np.mean(energy[m]))
         assert f"Lowest energy per inference, {table}: compute only: {lowest}," in text

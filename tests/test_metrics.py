@@ -7,6 +7,7 @@ from sklearn.metrics import confusion_matrix, f1_score
 from compare.data.tasks import load_digits
 from compare.measure.energy import energy_metric, estimate_energy
 from compare.measure.metrics import ENERGY_UNIT, evaluate, macro_f1
+from compare.measure.tidy import Metric
 from compare.models.registry import ModelSpec, build_model
 
 
@@ -53,7 +54,8 @@ def test_evaluate_prices_the_operations_under_every_table_that_can():
             assert unit == ENERGY_UNIT
             assert value == estimate_energy(operations, table, memory=memory)["total_j"]
     # the neuromorphic tables price no MACs: no estimate for an artificial network
-    assert not any("loihi" in m or "truenorth" in m for m in metrics)
+    tables = {m.cost_table for m in metrics if isinstance(m, Metric)}
+    assert tables == {"horowitz-45nm-fp32@1", "horowitz-45nm-int8@1"}
     assert [(e["table"], e["memory"]) for e in result.energy] == [
         ("horowitz-45nm-fp32", False),
         ("horowitz-45nm-fp32", True),
@@ -62,10 +64,12 @@ def test_evaluate_prices_the_operations_under_every_table_that_can():
     ]
 
     only = evaluate(model, task, operations_examples=10, energy_tables=("horowitz-45nm-int8",))
-    assert [m for m in only.metrics if m.startswith("energy")] == [
-        "energy_compute_only[horowitz-45nm-int8@1]",
-        "energy_with_memory[horowitz-45nm-int8@1]",
+    assert [m for m in only.metrics if isinstance(m, Metric)] == [
+        Metric("energy_compute_only", cost_table="horowitz-45nm-int8@1"),
+        Metric("energy_with_memory", cost_table="horowitz-45nm-int8@1"),
     ]
+    # every other metric is a plain name, and no plain name says "energy"
+    assert not any("energy" in m for m in only.metrics if isinstance(m, str))
     with pytest.raises(ValueError, match="unknown cost table 'nope'"):
         evaluate(model, task, energy_tables=("nope",))
 

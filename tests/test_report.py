@@ -7,6 +7,7 @@ from scipy import stats
 
 from compare.measure.energy import energy_metric, estimate_energy, get_table
 from compare.measure.stats import confidence_interval, format_p
+from compare.measure.tidy import Metric, metric_columns
 from compare.report.markdown import (
     Figure,
     Section,
@@ -14,6 +15,7 @@ from compare.report.markdown import (
     energy_section,
     findings_section,
     markdown_section,
+    metrics_section,
     paired_section,
 )
 
@@ -72,7 +74,15 @@ MODELS = {
 
 def _rows():
     return [
-        dict(task="t", model=model, arm=arm, seed=seed, metric=metric, value=values[seed], unit="")
+        dict(
+            task="t",
+            model=model,
+            arm=arm,
+            seed=seed,
+            **metric_columns(metric),
+            value=values[seed],
+            unit="",
+        )
         for model, (arm, metrics) in MODELS.items()
         for metric, values in metrics.items()
         for seed in (0, 1)
@@ -169,6 +179,31 @@ def test_paired_section_needs_two_seeds_and_compares_every_pair():
     assert pairs == {("snn", "mlp"), ("snn", "logreg"), ("mlp", "logreg")}
     accuracy = [r for r in table.rows if r["metric"] == "accuracy"]
     assert len(accuracy) == 3 and all(r["n"] == 2 for r in accuracy)
+    # each cost table's estimate is its own metric, named with its table
+    energy = {r["metric"] for r in table.rows if r["model_a"] == "snn" and r["model_b"] == "mlp"}
+    assert "energy_with_memory, cost_table=horowitz-45nm-fp32@1" in energy
+    assert not any("loihi" in m for m in energy)  # mlp has no Loihi estimate
+
+
+def test_metrics_section_has_a_row_per_corruption_and_severity_in_their_columns():
+    rows = [
+        dict(model="a", seed=seed, **metric_columns(metric), value=value, unit="1")
+        for seed in (0, 1)
+        for metric, value in (
+            ("accuracy", 0.9),
+            (Metric("corrupted_accuracy", corruption="gaussian", severity=1), 0.8 + seed / 10),
+            (Metric("corrupted_accuracy", corruption="gaussian", severity=3), 0.5),
+            (Metric("energy_with_memory", cost_table="loihi-2018@1"), 1e-9),  # its own section
+        )
+    ]
+    table = metrics_section(rows, ["a"]).blocks[0]
+    assert [c for c, _ in table.columns] == ["metric", "corruption", "severity", "unit", "a"]
+    cells = [(r["metric"], r["corruption"], r["severity"], r["a"]) for r in table.rows]
+    assert cells == [
+        ("accuracy", "", "", 0.9),
+        ("corrupted_accuracy", "gaussian", 1, pytest.approx(0.85)),
+        ("corrupted_accuracy", "gaussian", 3, 0.5),
+    ]
 
 
 def test_markdown_renders_every_block():

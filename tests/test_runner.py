@@ -157,18 +157,33 @@ def test_results_csv_is_tidy_with_sweep_columns(reference):
     assert list(rows[0]) == [
         "experiment",
         "task",
+        "n_train",
+        "n_test",
+        "subset_seed",
         "model",
         "arm",
         "kind",
         "seed",
         sweep,
         "metric",
+        "corruption",
+        "severity",
+        "cost_table",
+        "after_group",
+        "task_group",
         "value",
         "unit",
         "job",
     ]
-    keys = [(r["job"], r["metric"]) for r in rows]
-    assert len(keys) == len(set(keys))  # one row per job x metric
+    keys = [(r["job"], r["metric"], r["cost_table"]) for r in rows]
+    assert len(keys) == len(set(keys))  # one row per job x metric (x cost table)
+    assert {(r["task"], r["n_train"], r["n_test"], r["subset_seed"]) for r in rows} == {
+        ("digits", "200", "100", "0")
+    }
+    assert {r["cost_table"] for r in rows if r["metric"].startswith("energy_")} == {
+        "horowitz-45nm-fp32@1",
+        "horowitz-45nm-int8@1",
+    }
     assert {r["job"] for r in rows} == {j.id for j in result.plan.jobs}
     assert {r[sweep] for r in rows if r["model"] == "mlp"} == {"[8]", "[32]"}
     assert {r[sweep] for r in rows if r["model"] == "logistic"} == {""}  # does not apply

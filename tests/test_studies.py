@@ -15,7 +15,8 @@ from artificial.snn import SpikingMLPClassifier
 from compare.data.corruptions import corrupt
 from compare.data.tasks import load_digits
 from compare.measure.continual import ContinualResult, class_incremental_learning
-from compare.measure.metrics import corrupted_accuracy, parse_corruption_metric
+from compare.measure.metrics import corrupted_accuracy, corruption_metric
+from compare.measure.tidy import Metric, metric_key
 from compare.pipeline.runner import run_spec
 from compare.pipeline.spec import parse_spec
 
@@ -52,18 +53,19 @@ def test_corrupted_accuracy_uses_the_same_seeded_copies_for_every_model():
     task = load_digits().subset(100, 40, random_state=0)
     oracle = _Oracle(task)
     a = corrupted_accuracy(oracle, task, ["gaussian", "occlusion"], [1, 5])
-    assert list(a) == [
-        "accuracy[gaussian=1]",
-        "accuracy[gaussian=5]",
-        "accuracy[occlusion=1]",
-        "accuracy[occlusion=5]",
+    assert [(m.name, m.corruption, m.severity) for m in a] == [
+        ("corrupted_accuracy", "gaussian", 1),
+        ("corrupted_accuracy", "gaussian", 5),
+        ("corrupted_accuracy", "occlusion", 1),
+        ("corrupted_accuracy", "occlusion", 5),
     ]
     assert a == corrupted_accuracy(oracle, task, ["gaussian", "occlusion"], [1, 5])
     # The accuracy is that of predicting exactly these corrupted images.
     X = corrupt(task.X_test, "gaussian", 5, shape=task.shape, random_state=0)
-    assert a["accuracy[gaussian=5]"][0] == np.mean(oracle.predict(X) == task.y_test)
-    assert a["accuracy[gaussian=5]"][1] == "1" and not np.array_equal(X, task.X_test)
-    assert parse_corruption_metric("accuracy[gaussian=5]") == ("gaussian", 5)
+    gaussian_5 = corruption_metric("gaussian", 5)
+    assert gaussian_5 == Metric("corrupted_accuracy", corruption="gaussian", severity=5)
+    assert a[gaussian_5][0] == np.mean(oracle.predict(X) == task.y_test)
+    assert a[gaussian_5][1] == "1" and not np.array_equal(X, task.X_test)
 
 
 def test_a_spec_with_corruptions_and_continual_adds_their_metrics_and_keeps_other_ids(
@@ -81,11 +83,17 @@ def test_a_spec_with_corruptions_and_continual_adds_their_metrics_and_keeps_othe
     assert extended.to_dict()["continual"] == {"groups": 5}
     assert "corruptions" not in plain.to_dict() and "continual" not in plain.to_dict()
     result = run_spec(extended, tmp_path / "out", progress=False)
-    metrics = {r["metric"]: r["value"] for r in result.rows}
-    for name in ("accuracy[salt-and-pepper=2]", "accuracy[salt-and-pepper=4]"):
-        assert 0 <= metrics[name] <= 1
-    assert {"continual_accuracy", "average_forgetting", "accuracy[after=5,task=1]"} <= set(metrics)
-    assert "accuracy[after=1,task=2]" not in metrics  # group 2 is not learnt after group 1
+    metrics = {metric_key(r): r["value"] for r in result.rows}
+    for severity in (2, 4):
+        assert 0 <= metrics[corruption_metric("salt-and-pepper", severity)] <= 1
+    first_after_last = Metric("group_accuracy", after_group=5, task_group=1)
+    assert {"continual_accuracy", "average_forgetting", first_after_last} <= set(metrics)
+    # group 2 is not learnt after group 1
+    assert Metric("group_accuracy", after_group=1, task_group=2) not in metrics
+    # Every row names its task plainly, with the subset in columns.
+    assert {(r["task"], r["n_train"], r["n_test"], r["subset_seed"]) for r in result.rows} == {
+        ("digits", 200, 60, 0)
+    }
     # Without the tables, a job's id is what it always was (the pinned-id test's rule).
     again = run_spec(plain, tmp_path / "plain", progress=False)
     assert again.plan.jobs[0].id != result.plan.jobs[0].id
@@ -110,8 +118,9 @@ def test_average_forgetting_is_the_drop_from_the_best_earlier_accuracy():
     assert result.average_forgetting == pytest.approx(((0.9 - 0.3) + (0.8 - 0.6)) / 2)
     assert result.final_accuracy == 0.5
     metrics = result.metrics()
-    assert metrics["accuracy[after=2,task=1]"] == (0.5, "1")
-    assert "accuracy[after=1,task=2]" not in metrics
+    assert metrics[Metric("group_accuracy", after_group=2, task_group=1)] == (0.5, "1")
+    assert Metric("group_accuracy", after_group=1, task_group=2) not in metrics
+    assert metrics[Metric("accuracy_seen", after_group=2)] == (0.6, "1")
 
 
 def test_backprop_forgets_the_first_classes_when_it_learns_new_ones_alone():
@@ -190,7 +199,7 @@ def test_the_linear_probe_follows_the_last_group_and_adds_its_metrics():
     metrics = result.metrics()
     assert result.probe.shape == (5,)
     assert metrics["probe_accuracy"] == (result.probe_accuracy, "1")
-    assert metrics["probe_accuracy[task=1]"] == (float(result.probe[0]), "1")
+    assert metrics[Metric("probe_group_accuracy", task_group=1)] == (float(result.probe[0]), "1")
     # the read-out forgot the first group; the hidden layer kept enough to tell it apart
     assert result.accuracy[4, 0] < 0.2 and result.probe[0] > 0.5
     assert result.probe_accuracy > result.final_accuracy + 0.3

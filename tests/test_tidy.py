@@ -2,12 +2,14 @@
 translation of rows written before (bracketed metric and task names)."""
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from compare.files import METRIC_COLUMNS, TASK_COLUMNS
+from compare.files import METRIC_COLUMNS, TASK_COLUMNS, TIDY_COLUMNS, tidy_columns
 from compare.measure.tidy import (
     Metric,
     matches,
@@ -151,7 +153,7 @@ def test_a_row_in_the_present_form_comes_back_unchanged():
         seed=1,
         job="0123456789abcdef",
     )
-    assert set(row) >= set(TASK_COLUMNS) | set(METRIC_COLUMNS)
+    assert set(row) == set(TIDY_COLUMNS)
     assert tidy_row(row) == row
     # a plain row that lacks the new columns gains them, empty
     plain = tidy_row(_old())
@@ -189,6 +191,9 @@ def test_keys_labels_and_columns():
         "n_test": 50,
         "subset_seed": 2,
     }
+    columns = tidy_columns(["models.mlp.params.hidden_sizes"])
+    assert columns.index("models.mlp.params.hidden_sizes") == TIDY_COLUMNS.index("seed") + 1
+    assert len(columns) == len(TIDY_COLUMNS) + 1
 
 
 # --------------------------------------------------------------------------- stored rows
@@ -237,3 +242,52 @@ def test_committed_task_columns_are_what_the_job_configs_say():
             assert _cells(row, TASK_COLUMNS) == expected, (run, row)
         checked += 1
     assert checked >= 5
+
+
+def test_the_results_store_reads_an_old_job_directory_in_the_present_form(tmp_path):
+    """A job directory written before the columns existed reads back translated."""
+    from compare.pipeline.runner import DONE, ResultsStore
+
+    store = ResultsStore(tmp_path / "run")
+    job = store.job_dir("0123456789abcdef")
+    (job / "artifacts").mkdir(parents=True)
+    old = [
+        _old(task="digits[n_train=200,seed=0]", metric=m)
+        for m in ("accuracy", "energy_with_memory[loihi-2018@1]", "accuracy[gaussian=2]")
+    ]
+    for row in old:
+        del row["experiment"]
+    (job / "metrics.json").write_text(json.dumps(old))
+    for name in ("config.json", "environment.json"):
+        (job / name).write_text("{}")
+    (job / "artifacts" / "energy.json").write_text("[]")
+    np.savez(job / "artifacts" / "arrays.npz", confusion=np.eye(2))
+    (job / DONE).write_text("{}")
+    rows = store.read("0123456789abcdef").rows
+    assert [(r["task"], r["n_train"], r["n_test"], r["subset_seed"]) for r in rows] == [
+        ("digits", 200, None, 0)
+    ] * 3
+    assert [metric_key(r) for r in rows] == [
+        "accuracy",
+        Metric("energy_with_memory", cost_table="loihi-2018@1"),
+        Metric("corrupted_accuracy", corruption="gaussian", severity=2),
+    ]
+
+
+def test_a_committed_run_reads_back_translated_through_the_report_reader(tmp_path):
+    """compare.read_results (and report.html) read an old results.csv translated."""
+    from compare.api import read_results
+    from compare.report.html import write_html_report
+
+    run = tmp_path / "robustness"
+    shutil.copytree(ROOT / "results" / "robustness_n6000", run)
+    results = read_results(run)
+    corrupted = [r for r in results.rows if r["metric"] == "corrupted_accuracy"]
+    assert {(r["corruption"], r["severity"]) for r in corrupted} == {
+        (k, s) for k in ("gaussian", "salt-and-pepper", "occlusion") for s in range(1, 6)
+    }
+    assert {(r["task"], r["n_train"], r["n_test"]) for r in results.rows} == {
+        ("fashion-mnist", 6000, 1000)
+    }
+    text = write_html_report(run).read_text()
+    assert "corrupted_accuracy" in text and "accuracy[" not in text

@@ -55,17 +55,19 @@ import numpy as np
 
 from compare.data.corruptions import class_incremental
 from compare.data.tasks import Task
+from compare.measure.tidy import Metric
 
 __all__ = ["ContinualResult", "class_incremental_learning", "continual_metric", "linear_probe"]
 
 
-def continual_metric(after: int, group: int) -> str:
-    """Name of the accuracy on group ``group`` after learning group ``after`` (from 1).
+def continual_metric(after: int, group: int) -> Metric:
+    """The accuracy on group ``group`` after learning group ``after`` (both from 1):
+    ``group_accuracy`` with ``after_group`` and ``task_group``.
 
     >>> continual_metric(3, 1)
-    'accuracy[after=3,task=1]'
+    Metric('group_accuracy', after_group=3, task_group=1)
     """
-    return f"accuracy[after={after},task={group}]"
+    return Metric("group_accuracy", after_group=after, task_group=group)
 
 
 @dataclass(frozen=True)
@@ -100,24 +102,26 @@ class ContinualResult:
         drops = [np.nanmax(a[j:last, j]) - a[last, j] for j in range(last)]
         return float(np.mean(drops)) if drops else math.nan
 
-    def metrics(self) -> dict[str, tuple[float, str]]:
-        """Tidy metrics: ``continual_accuracy`` (final, all classes),
-        ``average_forgetting``, ``continual_fit_wall_time``, ``accuracy_seen[after=i]``
-        and every :func:`continual_metric` (groups counted from 1); with the probe,
-        ``probe_accuracy`` and ``probe_accuracy[task=J]``."""
+    def metrics(self) -> dict[str | Metric, tuple[float, str]]:
+        """Tidy metrics (groups counted from 1): ``continual_accuracy`` (final, all
+        classes), ``average_forgetting``, ``continual_fit_wall_time``, ``accuracy_seen``
+        after each group (``after_group``) and every :func:`continual_metric`; with the
+        probe, ``probe_accuracy`` (all classes) and ``probe_group_accuracy`` on each
+        group (``task_group``)."""
         out = {
             "continual_accuracy": (self.final_accuracy, "1"),
             "average_forgetting": (self.average_forgetting, "1"),
             "continual_fit_wall_time": (self.fit_seconds, "s"),
         }
         for i in range(len(self.groups)):
-            out[f"accuracy_seen[after={i + 1}]"] = (float(self.seen_accuracy[i]), "1")
+            seen = Metric("accuracy_seen", after_group=i + 1)
+            out[seen] = (float(self.seen_accuracy[i]), "1")
             for j in range(i + 1):
                 out[continual_metric(i + 1, j + 1)] = (float(self.accuracy[i, j]), "1")
         if self.probe is not None:
             out["probe_accuracy"] = (self.probe_accuracy, "1")
             for j, value in enumerate(self.probe):
-                out[f"probe_accuracy[task={j + 1}]"] = (float(value), "1")
+                out[Metric("probe_group_accuracy", task_group=j + 1)] = (float(value), "1")
         return out
 
 

@@ -76,9 +76,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from compare.measure.tidy import Metric
 
 __all__ = [
     "DEFAULT_TABLES",
@@ -94,7 +95,6 @@ __all__ = [
     "estimate_energy",
     "get_table",
     "missing_costs",
-    "parse_energy_metric",
 ]
 
 PJ = 1e-12
@@ -321,32 +321,15 @@ def get_table(table: str | CostTable) -> CostTable:
         raise ValueError(f"unknown cost table {table!r}; known: {', '.join(TABLES)}") from None
 
 
-def energy_metric(table: str | CostTable, *, memory: bool) -> str:
-    """Name of the tidy metric holding an estimate: the table and its version are in it.
+def energy_metric(table: str | CostTable, *, memory: bool) -> Metric:
+    """The tidy metric holding an estimate: ``energy_with_memory`` or
+    ``energy_compute_only``, with the table and its version in ``cost_table``.
 
-    >>> energy_metric("horowitz-45nm-fp32", memory=True)
-    'energy_with_memory[horowitz-45nm-fp32@1]'
+    >>> energy_metric("horowitz-45nm-fp32", memory=True).columns()["cost_table"]
+    'horowitz-45nm-fp32@1'
     """
     kind = "energy_with_memory" if memory else "energy_compute_only"
-    return f"{kind}[{get_table(table).label}]"
-
-
-_ENERGY_METRIC = re.compile(r"^(energy_compute_only|energy_with_memory)\[([^\[\]]+)\]$")
-
-
-def parse_energy_metric(metric: str) -> tuple[str, bool] | None:
-    """The table label and the ``memory`` flag of an :func:`energy_metric` name; None for
-    any other metric.
-
-    >>> parse_energy_metric("energy_with_memory[loihi-2018@1]")
-    ('loihi-2018@1', True)
-    >>> parse_energy_metric("accuracy") is None
-    True
-    """
-    match = _ENERGY_METRIC.match(metric)
-    if match is None:
-        return None
-    return match.group(2), match.group(1) == "energy_with_memory"
+    return Metric(kind, cost_table=get_table(table).label)
 
 
 def _counts(report: Mapping[str, float]) -> dict[str, float]:

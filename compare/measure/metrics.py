@@ -32,6 +32,7 @@ from compare.measure.energy import (
     get_table,
     missing_costs,
 )
+from compare.measure.tidy import Metric
 
 __all__ = [
     "DEFAULT_OPERATIONS_EXAMPLES",
@@ -43,7 +44,6 @@ __all__ = [
     "evaluate",
     "macro_f1",
     "maxrss_mb",
-    "parse_corruption_metric",
     "peak_rss_mb",
 ]
 
@@ -65,15 +65,16 @@ DEFAULT_OPERATIONS_EXAMPLES = 200
 """Test examples the operations report is measured on unless an experiment says."""
 
 ENERGY_UNIT = "J/example"
-"""Unit of the energy metrics (see :func:`compare.measure.energy.energy_metric` for their names)."""
+"""Unit of the energy metrics (:func:`compare.measure.energy.energy_metric` names them)."""
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """Result of one (model, task, seed): metric rows and artefacts."""
 
-    metrics: dict[str, tuple[float, str]]
-    """metric name -> (value, unit)."""
+    metrics: dict[str | Metric, tuple[float, str]]
+    """Metric key -> (value, unit): the name, or a :class:`compare.measure.tidy.Metric`
+    for an energy estimate (its cost table)."""
     confusion: np.ndarray
     """Confusion matrix of the test set, rows = true class, columns = predicted."""
     model: object
@@ -193,8 +194,8 @@ def evaluate(
         ``decision_latency`` (s) for models with a ``decision_latency(X, y)`` method
         (spiking ones): the mean, over the operations examples answered correctly, of
         the simulated time until the answer became right and stayed so; and, per cost
-        table that can price the model, ``energy_compute_only[TABLE@VERSION]`` and
-        ``energy_with_memory[TABLE@VERSION]`` (J/example,
+        table that can price the model, ``energy_compute_only`` and
+        ``energy_with_memory`` with ``cost_table`` ``TABLE@VERSION`` (J/example,
         :func:`compare.measure.energy.estimate_energy`). CPU time is this process's plus that
         of the child processes it waited for (Brian2's standalone binaries).
     """
@@ -258,32 +259,19 @@ def _energy_estimates(operations: dict, tables) -> list[tuple[dict, CostTable, b
     return estimates
 
 
-def corruption_metric(kind: str, severity: int) -> str:
-    """Name of the accuracy metric on a corrupted test set: ``accuracy[KIND=SEVERITY]``.
+def corruption_metric(kind: str, severity: int) -> Metric:
+    """The metric of the accuracy on a corrupted test set: ``corrupted_accuracy``, with
+    ``corruption`` and ``severity``.
 
     >>> corruption_metric("gaussian", 3)
-    'accuracy[gaussian=3]'
+    Metric('corrupted_accuracy', corruption='gaussian', severity=3)
     """
-    return f"accuracy[{kind}={int(severity)}]"
-
-
-def parse_corruption_metric(metric: str) -> tuple[str, int] | None:
-    """``(kind, severity)`` of a :func:`corruption_metric` name; None for any other metric.
-
-    >>> parse_corruption_metric("accuracy[salt-and-pepper=2]")
-    ('salt-and-pepper', 2)
-    >>> parse_corruption_metric("accuracy") is None
-    True
-    """
-    if not (metric.startswith("accuracy[") and metric.endswith("]")):
-        return None
-    kind, sep, severity = metric[len("accuracy[") : -1].rpartition("=")
-    return (kind, int(severity)) if sep and severity.isdigit() else None
+    return Metric("corrupted_accuracy", corruption=kind, severity=int(severity))
 
 
 def corrupted_accuracy(
     model, task: Task, kinds: Sequence[str], severities: Sequence[int], *, random_state: int = 0
-) -> dict[str, tuple[float, str]]:
+) -> dict[Metric, tuple[float, str]]:
     """Accuracy of a fitted model on corrupted copies of the task's test set.
 
     Each copy is :func:`compare.data.corruptions.corrupt` of the test set with one kind and
@@ -294,7 +282,7 @@ def corrupted_accuracy(
     Returns
     -------
     dict
-        :func:`corruption_metric` name -> ``(accuracy, "1")`` for every kind x severity.
+        :func:`corruption_metric` -> ``(accuracy, "1")`` for every kind x severity.
     """
     shape = task.shape if len(task.shape) == 2 else None
     metrics = {}

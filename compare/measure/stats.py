@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from compare.measure.tidy import Metric, metric_columns, metric_key, metric_label
 from compare.tables import format_table
 
 __all__ = [
@@ -347,15 +348,16 @@ def holm(pvalues: Iterable[float]) -> list[float]:
 
 
 def _paired_values(rows, model_a, model_b, metric):
-    """Values of ``metric`` of two models matched on (task, seed), in sorted key order."""
+    """Values of the metric key ``metric`` of two models matched on (task, seed), in
+    sorted key order."""
     found = {model_a: {}, model_b: {}}
     for row in rows:
-        if row["metric"] == metric and row["model"] in found:
+        if row["model"] in found and metric_key(row) == metric:
             key = (row.get("task"), row["seed"])
             if key in found[row["model"]]:
                 raise ValueError(
-                    f"two rows for model {row['model']!r}, metric {metric!r}, task "
-                    f"{key[0]!r}, seed {key[1]!r}: expected one per model x task x seed"
+                    f"two rows for model {row['model']!r}, metric {metric_label(metric)!r}, "
+                    f"task {key[0]!r}, seed {key[1]!r}: expected one per model x task x seed"
                 )
             found[row["model"]][key] = float(row["value"])
     keys = sorted(found[model_a].keys() & found[model_b].keys(), key=str)
@@ -366,7 +368,7 @@ def paired_statistics(
     rows: Iterable[dict],
     *,
     models: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
+    metrics: Sequence[str | Metric] | None = None,
 ) -> list[dict]:
     """Paired comparisons of every pair of models on every metric: a tidy table.
 
@@ -379,7 +381,9 @@ def paired_statistics(
         Models to compare, in this order (``a`` is the earlier one); default: every
         model, in order of appearance.
     metrics
-        Metrics to compare; default: every metric both models of a pair have, except
+        Metric keys to compare (names, or :class:`compare.measure.tidy.Metric` for a
+        metric with variables, such as an energy estimate's cost table); default:
+        every metric both models of a pair have, except
         those that do not vary over seeds within either model (structural constants
         such as ``parameter_count``: nothing to test) when there are 2 or more seeds.
         Metrics with a non-finite value in either model are left out (e.g.
@@ -388,10 +392,12 @@ def paired_statistics(
     Returns
     -------
     list of dict
-        One per (model pair, metric): ``model_a``, ``model_b``, ``metric``, ``unit``,
-        ``n`` and the fields of :class:`PairedTest` (``mean_a``, ``mean_b``,
-        ``mean_difference`` (a - b), ``t_statistic``, ``t_pvalue``,
-        ``wilcoxon_statistic``, ``wilcoxon_pvalue``, ``cohens_dz``, ``note``), plus
+        One per (model pair, metric): ``model_a``, ``model_b``, the metric's columns
+        (:data:`compare.files.METRIC_COLUMNS`: ``metric`` and its variables, None where
+        they do not apply), ``unit``, ``n`` and the fields of :class:`PairedTest`
+        (``mean_a``, ``mean_b``, ``mean_difference`` (a - b), ``t_statistic``,
+        ``t_pvalue``, ``wilcoxon_statistic``, ``wilcoxon_pvalue``, ``cohens_dz``,
+        ``note``), plus
         ``t_pvalue_holm`` and ``wilcoxon_pvalue_holm``: Holm-adjusted across the
         metrics of the same pair of models (the family is one pair's metrics).
 
@@ -406,7 +412,7 @@ def paired_statistics(
     """
     rows = list(rows)
     models = list(dict.fromkeys(r["model"] for r in rows)) if models is None else list(models)
-    units = {(r["model"], r["metric"]): r.get("unit", "") for r in rows}
+    units = {(r["model"], metric_key(r)): r.get("unit", "") for r in rows}
     known = {m for m, _ in units}
     unknown = [m for m in models if m not in known]
     if unknown:
@@ -420,7 +426,7 @@ def paired_statistics(
                 if model == model_a and (model_b, metric) in units
             ]
         else:
-            candidates = list(metrics)
+            candidates = [metric_key(metric_columns(m)) for m in metrics]
         family = []
         for metric in candidates:
             a, b = _paired_values(rows, model_a, model_b, metric)
@@ -433,7 +439,7 @@ def paired_statistics(
                 {
                     "model_a": model_a,
                     "model_b": model_b,
-                    "metric": metric,
+                    **metric_columns(metric),
                     "unit": units.get((model_a, metric), ""),
                     **dataclasses.asdict(test),
                 }
@@ -478,7 +484,8 @@ def paired_statistics_cells(table: Sequence[dict]) -> list[dict]:
     """:func:`paired_statistics`' rows with the cells of :data:`PAIRED_COLUMNS`.
 
     p-values are formatted by :func:`format_p`, each with its Holm-adjusted value in
-    brackets; ``metric`` carries its unit; numbers stay numbers (for
+    brackets; ``metric`` is the metric's label (:func:`compare.measure.tidy.metric_label`)
+    with its unit; numbers stay numbers (for
     :func:`compare.tables.format_cell`).
     """
     return [
@@ -489,10 +496,14 @@ def paired_statistics_cells(table: Sequence[dict]) -> list[dict]:
             wilcoxon=(
                 f"{format_p(row['wilcoxon_pvalue'])} ({format_p(row['wilcoxon_pvalue_holm'])})"
             ),
-            metric=f"{row['metric']} ({row['unit']})" if row["unit"] else row["metric"],
+            metric=f"{_label(row)} ({row['unit']})" if row["unit"] else _label(row),
         )
         for row in table
     ]
+
+
+def _label(row: Mapping) -> str:
+    return metric_label(metric_key(row))
 
 
 def format_paired_statistics(table: Sequence[dict]) -> str:

@@ -39,17 +39,18 @@ from tqdm.auto import tqdm
 
 from compare.data.tasks import TASK_CLASSES, Task, load_task, task_identity
 from compare.files import (
-    TIDY_COLUMNS,
     atomic_write_bytes,
     atomic_write_text,
     environment,
     replace_directory,
+    tidy_columns,
     write_csv,
     write_json,
     write_parquet,
 )
 from compare.measure.energy import get_table
 from compare.measure.stats import confidence_interval
+from compare.measure.tidy import metric_rows, task_columns, tidy_row
 from compare.models.registry import ModelSpec, build_model
 from compare.pipeline.spec import JOB_SCHEMA, ExperimentConfig, Spec
 
@@ -351,19 +352,14 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
             fresh, task, config["evaluation"]["continual_groups"]
         )
         metrics |= continual.metrics()
-    rows = [
-        {
-            "task": task.name,
-            "model": spec.label,
-            "arm": spec.arm,
-            "kind": spec.kind,
-            "seed": config["seed"],
-            "metric": metric,
-            "value": value,
-            "unit": unit,
-        }
-        for metric, (value, unit) in metrics.items()
-    ]
+    rows = metric_rows(
+        metrics,
+        **task_columns(config["task"]),
+        model=spec.label,
+        arm=spec.arm,
+        kind=spec.kind,
+        seed=config["seed"],
+    )
     arrays = {"confusion": result.confusion}
     if result.decision_latency is not None:
         arrays["decision_latency"] = result.decision_latency
@@ -509,7 +505,8 @@ class ResultsStore:
         return target
 
     def read(self, job_id: str) -> JobRecord:
-        """Read a finished job back."""
+        """Read a finished job back; rows written before the tidy columns existed come
+        back in the present form (:func:`compare.measure.tidy.tidy_row`)."""
         directory = self.job_dir(job_id)
         if not self.is_done(job_id):
             raise FileNotFoundError(f"job {job_id} is not finished: {directory} has no {DONE}")
@@ -520,7 +517,7 @@ class ResultsStore:
         return JobRecord(
             id=job_id,
             config=_read_json(directory / "config.json"),
-            rows=_read_json(directory / "metrics.json"),
+            rows=[tidy_row(row) for row in _read_json(directory / "metrics.json")],
             environment=_read_json(directory / "environment.json"),
             confusion=confusion,
             weights=weights,
@@ -810,10 +807,6 @@ def _commit(env: Mapping) -> str:
     return str(git.get("commit", "unknown")) + ("+dirty" if git.get("dirty") else "")
 
 
-def _columns(sweeps: Sequence[str]) -> list[str]:
-    return [*TIDY_COLUMNS[:6], *sweeps, *TIDY_COLUMNS[6:], "job"]
-
-
 def _aggregate(store: ResultsStore, plan: Plan):
     """Tidy rows, summaries and reports from the job directories."""
     from compare.report.markdown import write_overview, write_report
@@ -861,7 +854,7 @@ def _aggregate(store: ResultsStore, plan: Plan):
         _install(staging, store.root, multi=len(plan.points) > 1)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    columns = _columns(sweeps)
+    columns = tidy_columns(sweeps)
     write_parquet(store.root / "results.parquet", rows, columns)
     write_csv(store.root / "results.csv", rows, columns)
     return rows, summary, commits

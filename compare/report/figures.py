@@ -407,11 +407,10 @@ def save(fig, path: Path) -> list[Path]:
 
 # --- Accuracy against training-set size, corruption severity and energy -----------------
 # These take tidy results rows (compare.files.TIDY_COLUMNS: one row per model x task x
-# seed x metric; dicts as written, or as read back from results.csv by csv.DictReader),
+# seed x metric; dicts as written, or as read back by compare.measure.tidy.read_tidy_csv),
 # average over seeds and draw each model with its 95 % t-interval over seeds.
 
 import math  # noqa: E402
-import re  # noqa: E402
 
 import matplotlib.ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
@@ -424,34 +423,11 @@ __all__ += [
     "plot_accuracy_vs_energy",
     "plot_accuracy_vs_severity",
     "plot_accuracy_vs_size",
-    "task_fields",
 ]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
 _ARM_SHADES = {"spiking": "Reds", "artificial": "Blues"}
 _KIND_STYLES = ("-", "--", ":", "-.")
-
-
-def task_fields(task_name: str) -> dict:
-    """The ``[key=value,...]`` fields a derived task's name records, as a dict.
-
-    :meth:`compare.data.tasks.Task.subset` appends ``[n_train=200,n_test=100,seed=0]`` and
-    :func:`compare.data.corruptions.corrupt_task` ``[gaussian=3,seed=0]``; integers come back
-    as ``int``. A key that occurs in several brackets keeps its last value.
-
-    >>> task_fields("digits[n_train=200,n_test=100,seed=0][gaussian=3,seed=1]")
-    {'n_train': 200, 'n_test': 100, 'seed': 1, 'gaussian': 3}
-    >>> task_fields("digits")
-    {}
-    """
-    fields = {}
-    for group in re.findall(r"\[([^\[\]]*)\]", task_name):
-        for item in group.split(","):
-            key, sep, value = item.partition("=")
-            if sep:
-                value = value.strip()
-                fields[key.strip()] = int(value) if re.fullmatch(r"-?\d+", value) else value
-    return fields
 
 
 def model_styles(models: dict) -> dict:
@@ -583,17 +559,13 @@ def _accuracy_rows(rows) -> list[dict]:
 def _training_size(row, size: str | None) -> int:
     if size is not None:
         return int(float(row[size]))
-    for key in ("n_train", "task.n_train"):  # a column, or the runner's sweep column
-        if row.get(key) not in (None, ""):
-            return int(float(row[key]))
-    fields = task_fields(str(row.get("task", "")))
-    if "n_train" not in fields:
+    if row.get("n_train") in (None, ""):
         raise ValueError(
             f"cannot tell the training-set size of model {row['model']!r} on task "
-            f"{row.get('task')!r}: expected an 'n_train' (or 'task.n_train') column or a "
-            "task name like 'digits[n_train=200,...]' (compare.data.tasks.Task.subset)"
+            f"{row.get('task')!r}: its n_train column is empty (the whole training set); "
+            "name a column with size="
         )
-    return int(fields["n_train"])
+    return int(float(row["n_train"]))
 
 
 def plot_accuracy_vs_size(rows, *, size=None, ax=None):
@@ -607,9 +579,7 @@ def plot_accuracy_vs_size(rows, *, size=None, ax=None):
     rows : iterable of dict
         Tidy results rows (``model``, ``arm``, ``task``, ``seed``, ``metric``,
         ``value``); only the ``accuracy`` rows are used. A row's training-set size is
-        its ``size`` column when that is given; otherwise an ``n_train`` column, the
-        runner's ``task.n_train`` sweep column, or the ``n_train=`` field of its task
-        name (``digits[n_train=200,n_test=100,seed=0]``, :meth:`Task.subset`).
+        its ``size`` column when that is given, else its ``n_train`` column.
     size : str, optional
         Name of the column holding the training-set size.
 
@@ -637,21 +607,12 @@ def plot_accuracy_vs_size(rows, *, size=None, ax=None):
     return ax
 
 
-def _corruption(row, kinds) -> tuple[str | None, int]:
-    """(kind, severity) of a row; ``(None, 0)`` for the clean test set."""
-    from compare.measure.metrics import parse_corruption_metric
-
-    parsed = parse_corruption_metric(row["metric"])
-    if parsed is not None:
-        return parsed
-    if row.get("corruption") not in (None, "") and row.get("severity") not in (None, ""):
-        severity = int(float(row["severity"]))
-        return (str(row["corruption"]) if severity else None), severity
-    fields = task_fields(str(row.get("task", "")))
-    found = [(k, int(v)) for k, v in fields.items() if k in kinds]
-    if len(found) > 1:
-        raise ValueError(f"task {row['task']!r} names several corruptions: {found}")
-    return found[0] if found and found[0][1] else (None, 0)
+def _corruption(row) -> tuple[str | None, int]:
+    """(kind, severity) of an accuracy row; ``(None, 0)`` for the clean test set."""
+    if row["metric"] != "corrupted_accuracy":
+        return None, 0
+    severity = int(row["severity"])
+    return (str(row["corruption"]) if severity else None), severity
 
 
 def plot_accuracy_vs_severity(rows, *, ax=None):
@@ -664,13 +625,10 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
     Parameters
     ----------
     rows : iterable of dict
-        Tidy results rows of one training set; only the accuracy rows are used. A
-        row's corruption comes from its metric where that is ``accuracy[KIND=SEVERITY]``
-        (the runner's ``[corruptions]`` rows, :func:`compare.measure.metrics.corruption_metric`),
-        from ``corruption`` and ``severity`` columns where it has them, otherwise from
-        its task name (``digits[gaussian=3,seed=0]``,
-        :func:`compare.data.corruptions.corrupt_task`); a task name without one is the clean
-        test set.
+        Tidy results rows of one training set; only the ``accuracy`` (the clean test
+        set) and ``corrupted_accuracy`` rows are used, the latter with their
+        ``corruption`` and ``severity`` columns (the runner's ``[corruptions]`` rows,
+        :func:`compare.measure.metrics.corruption_metric`).
 
     Returns
     -------
@@ -679,19 +637,18 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
         model (colour, marker) and each kind (line style) once.
     """
     from compare.data.corruptions import CORRUPTIONS
-    from compare.measure.metrics import parse_corruption_metric
 
-    rows = [r for r in rows if r["metric"] == "accuracy" or parse_corruption_metric(r["metric"])]
+    rows = [r for r in rows if r["metric"] in ("accuracy", "corrupted_accuracy")]
     if not rows:
-        raise ValueError("no accuracy rows to plot (metric 'accuracy' or 'accuracy[KIND=S]')")
+        raise ValueError("no accuracy rows to plot (metric 'accuracy' or 'corrupted_accuracy')")
     groups = {}
     for row in rows:
-        _collect(groups, (row["model"], *_corruption(row, CORRUPTIONS)), row)
+        _collect(groups, (row["model"], *_corruption(row)), row)
     kinds = list(dict.fromkeys(kind for _, kind, _ in groups if kind is not None))
     if not kinds:
         raise ValueError(
-            "no corrupted test set among the rows: expected corruption and severity columns "
-            f"or task names like 'digits[gaussian=3,seed=0]' (kinds: {', '.join(CORRUPTIONS)})"
+            "no corrupted test set among the rows: expected corrupted_accuracy rows "
+            f"(kinds: {', '.join(CORRUPTIONS)})"
         )
     known = list(CORRUPTIONS) + [k for k in kinds if k not in CORRUPTIONS]
     dashes = {kind: _KIND_STYLES[k % len(_KIND_STYLES)] for k, kind in enumerate(known)}
@@ -715,24 +672,27 @@ def plot_accuracy_vs_severity(rows, *, ax=None):
     return ax
 
 
+_ENERGY = ("energy_compute_only", "energy_with_memory")
+
+
 def energy_tables_in(rows) -> dict:
     """The cost tables of the energy metrics in tidy ``rows``, in order of appearance.
 
-    Returns ``{"NAME@VERSION": {"energy_compute_only": metric, "energy_with_memory":
-    metric}}`` with the kinds present (:func:`compare.measure.energy.parse_energy_metric`).
+    Returns ``{"NAME@VERSION": {"energy_compute_only": key, "energy_with_memory": key}}``
+    with the kinds present, each with its metric key
+    (:class:`compare.measure.tidy.Metric`, as :func:`compare.measure.energy.energy_metric`
+    makes it).
 
-    >>> energy_tables_in([{"metric": "energy_with_memory[loihi-2018@1]"}])
-    {'loihi-2018@1': {'energy_with_memory': 'energy_with_memory[loihi-2018@1]'}}
+    >>> tables = energy_tables_in([{"metric": "energy_with_memory", "cost_table": "loihi-2018@1"}])
+    >>> tables["loihi-2018@1"]
+    {'energy_with_memory': Metric('energy_with_memory', cost_table='loihi-2018@1')}
     """
-    from compare.measure.energy import parse_energy_metric
+    from compare.measure.tidy import metric_key
 
     found = {}
     for row in rows:
-        parsed = parse_energy_metric(row["metric"])
-        if parsed is not None:
-            label, memory = parsed
-            kind = "energy_with_memory" if memory else "energy_compute_only"
-            found.setdefault(label, {})[kind] = row["metric"]
+        if row["metric"] in _ENERGY:
+            found.setdefault(row["cost_table"], {})[row["metric"]] = metric_key(row)
     return found
 
 
@@ -768,8 +728,8 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
     ----------
     rows : iterable of dict
         Tidy results rows of one experiment: the ``accuracy`` rows and the energy rows
-        ``energy_compute_only[TABLE@VERSION]`` / ``energy_with_memory[TABLE@VERSION]``
-        (:func:`compare.measure.energy.energy_metric`).
+        ``energy_compute_only`` / ``energy_with_memory`` with their ``cost_table``
+        ``TABLE@VERSION`` (:func:`compare.measure.energy.energy_metric`).
     table : str, optional
         The cost table, as ``name`` or ``name@version``; None: the only one in ``rows``
         (an error lists them when there are several).
@@ -802,8 +762,9 @@ def plot_accuracy_vs_energy(rows, *, table=None, memory=False, ax=None):
 def plot_accuracy_vs_cost(rows, metric, *, xlabel=None, missing="no value", ax=None):
     """Test accuracy against any cost per inference, with the Pareto front.
 
-    What :func:`plot_accuracy_vs_energy` draws, for the tidy metric ``metric``
-    (energy, operations, time per example...): one marker per model at its mean cost
+    What :func:`plot_accuracy_vs_energy` draws, for the tidy metric ``metric`` (a name
+    or a :class:`compare.measure.tidy.Metric`: energy under one cost table, operations,
+    time per example...): one marker per model at its mean cost
     and mean accuracy over seeds, a 95 % t-interval bar, the cost on a logarithmic
     axis, the Pareto front as a dashed staircase through ringed markers. Models
     without a positive value of ``metric`` are named above the axes, after
@@ -813,12 +774,14 @@ def plot_accuracy_vs_cost(rows, metric, *, xlabel=None, missing="no value", ax=N
     -------
     matplotlib.axes.Axes
     """
+    from compare.measure.tidy import matches, metric_label
+
     rows = list(rows)
     accuracy, energy = {}, {}
     for row in rows:
         if row["metric"] == "accuracy":
             _collect(accuracy, row["model"], row)
-        elif row["metric"] == metric:
+        elif matches(row, metric):
             _collect(energy, row["model"], row)
     arms = _arms(rows)
     drawn, left_out = [], []
@@ -862,7 +825,7 @@ def plot_accuracy_vs_cost(rows, metric, *, xlabel=None, missing="no value", ax=N
             label="Pareto front",
         )
     _log_x(ax, [d[1] for d in drawn])
-    ax.set_xlabel(xlabel or metric)
+    ax.set_xlabel(xlabel or metric_label(metric))
     _accuracy_axes(ax)
     if drawn:
         ax.legend(fontsize=7, frameon=False, loc="best")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from compare.files import atomic_write_text
 from compare.measure.energy import CostTable
+from compare.measure.tidy import read_tidy_csv
 from compare.report.markdown import Figure, Section, Table, report_sections, task_paragraph
 from compare.tables import format_cell
 
@@ -85,7 +86,9 @@ class ResultsDirectory:
     task: dict | None
     """``task.json`` (:meth:`compare.data.tasks.Task.describe`), None where absent."""
     rows: list[dict]
-    """``results.csv``: tidy rows, ``value`` as float and ``seed`` as int."""
+    """``results.csv``: tidy rows in the present form, ``value`` as float, ``seed`` and
+    the whole-number columns as int, empty cells None
+    (:func:`compare.measure.tidy.read_tidy_csv`; older runs' rows translated)."""
     summary: list[dict]
     """``summary.csv``: one row per model, numbers as numbers."""
     tables: list[CostTable]
@@ -161,10 +164,7 @@ def read_results(results_dir: str | Path, *, sweeps: bool = False) -> ResultsDir
             "compare.pipeline.runner.run_experiment writes it"
         )
 
-    rows = _read_csv(path / "results.csv")
-    for row in rows:
-        row["value"] = float(row["value"])
-        row["seed"] = _number(row["seed"])
+    rows = read_tidy_csv(path / "results.csv")
     summary = [
         {k: v if k in _TEXT_COLUMNS else _number(v) for k, v in row.items()}
         for row in _read_csv(path / "summary.csv")

@@ -29,7 +29,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from compare.files import atomic_write_text
+from compare.files import METRIC_COLUMNS, atomic_write_text
 from compare.measure.energy import CostTable, energy_metric, estimate_energy, get_table
 from compare.measure.stats import (
     PAIRED_COLUMNS,
@@ -37,6 +37,7 @@ from compare.measure.stats import (
     paired_statistics,
     paired_statistics_cells,
 )
+from compare.measure.tidy import Metric, matches, metric_columns, metric_key
 from compare.report import figures
 from compare.tables import (
     format_cell,
@@ -65,6 +66,8 @@ __all__ = [
     "write_overview",
     "write_report",
 ]
+
+_VARIABLES = METRIC_COLUMNS[1:]
 
 PAIRED_METRICS = (
     "accuracy",
@@ -150,11 +153,13 @@ def markdown_section(section: Section, level: int = 2) -> list[str]:
 # --- builders: the summary and tidy rows -> sections ---------------------------------
 
 
-def _means(rows, metric: str) -> dict[str, float]:
-    """Model -> mean of ``metric`` over its seeds (finite values), in order of appearance."""
+def _means(rows, metric: str | Metric) -> dict[str, float]:
+    """Model -> mean of ``metric`` (a metric key: a name, or a
+    :class:`compare.measure.tidy.Metric`) over its seeds (finite values), in order of
+    appearance."""
     values = {}
     for row in rows:
-        if row["metric"] == metric and math.isfinite(float(row["value"])):
+        if matches(row, metric) and math.isfinite(float(row["value"])):
             values.setdefault(row["model"], []).append(float(row["value"]))
     return {model: float(np.mean(v)) for model, v in values.items()}
 
@@ -377,7 +382,9 @@ def metrics_section(rows: Sequence[dict], models: Sequence[str]) -> Section:
 
     One row per metric in the order the evaluation reports them, one column per model:
     the mean over seeds, NaN (a dash) where a model has no such metric (decision
-    latency exists only for spiking read-outs).
+    latency exists only for spiking read-outs). A metric measured under variables
+    (a corruption and severity, class groups) has a row per value of them, in the
+    variables' columns, which the table has where some metric fills them.
 
     >>> rows = [{"model": "a", "metric": "accuracy", "unit": "1", "value": v}
     ...         for v in (0.5, 0.7)] + [{"model": "b", "metric": "peak_rss", "unit": "MB",
@@ -385,17 +392,22 @@ def metrics_section(rows: Sequence[dict], models: Sequence[str]) -> Section:
     >>> [(r["metric"], r["a"], r["b"]) for r in metrics_section(rows, ["a", "b"]).blocks[0].rows]
     [('accuracy', 0.6, nan), ('peak_rss', nan, 100.0)]
     """
-    units: dict[str, str] = {}
+    units: dict[str | Metric, str] = {}
     for row in rows:
         if not row["metric"].startswith("energy_"):
-            units.setdefault(row["metric"], row["unit"])
+            units.setdefault(metric_key(row), row["unit"])
     table_rows = []
     for metric, unit in units.items():
         means = _means(rows, metric)
-        table_rows.append(
-            {"metric": metric, "unit": unit, **{m: means.get(m, math.nan) for m in models}}
-        )
-    columns = (("metric", "metric"), ("unit", "unit"), *((m, m) for m in models))
+        cells = {k: "" if v is None else v for k, v in metric_columns(metric).items()}
+        table_rows.append({**cells, "unit": unit, **{m: means.get(m, math.nan) for m in models}})
+    variables = [c for c in _VARIABLES if any(r[c] != "" for r in table_rows)]
+    columns = (
+        ("metric", "metric"),
+        *((c, c.replace("_", " ")) for c in variables),
+        ("unit", "unit"),
+        *((m, m) for m in models),
+    )
     return Section(
         "All metrics",
         (
