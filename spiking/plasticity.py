@@ -12,7 +12,13 @@ rule                   Synapses kwargs         analytic weight change
 :class:`TripletSTDP`   :func:`triplet_stdp`    :func:`triplet_window`,
                                                :func:`triplet_weight_change`
 :class:`DiehlCookSTDP` :func:`diehl_cook_stdp` :func:`dc_window`
+:class:`PowerLawSTDP`  :func:`dc_variant_stdp` :func:`dc_variant_window`
+:class:`ExponentialSTDP` (same)                (same)
+:class:`PrePostSTDP`   (same)                  (same)
 =====================  ======================  =========================================
+
+The last four are the rules Diehl & Cook (2015) compared in their network
+(:data:`DC_RULES`); :class:`DiehlCookSTDP` is the one their published code runs.
 
 Conventions shared by every function here:
 
@@ -55,16 +61,22 @@ __all__ = [
     "SoftBoundSTDP",
     "TripletSTDP",
     "DiehlCookSTDP",
+    "PowerLawSTDP",
+    "ExponentialSTDP",
+    "PrePostSTDP",
+    "DC_RULES",
     "pair_stdp",
     "soft_bound_stdp",
     "triplet_stdp",
     "diehl_cook_stdp",
+    "dc_variant_stdp",
     "pair_window",
     "soft_bound_window",
     "triplet_window",
     "triplet_weight_change",
     "pairing_protocol",
     "dc_window",
+    "dc_variant_window",
 ]
 
 INTERACTIONS = ("all-to-all", "nearest")
@@ -739,3 +751,173 @@ def dc_window(
     gap = np.where(isi > dt, isi - dt, np.inf)  # earlier post -> pre, if it came first
     depression_at_pre = -rule.nu_pre * np.exp(-gap / tau_1)
     return np.where(dt < 0, depression_after_post, potentiation + depression_at_pre)
+
+
+# -- the other rules Diehl & Cook (2015) compared --------------------------------------
+#
+# The paper tested its network with four STDP rules (its section 2.3): a power-law
+# weight dependence with a presynaptic trace and a target x_tar, an exponential weight
+# dependence, "pre-and-post" STDP, and the triplet-like rule of its published code
+# (DiehlCookSTDP). The constants below are those of the published code where it has
+# them (nu_ee_pre 0.0001, nu_ee_post 0.01, tc_pre_ee 20 ms, tc_post_1_ee 20 ms,
+# exp_ee_pre = mu 0.2, STDP_offset = x_tar 0.4: defined there but unused by its rule);
+# beta of the exponential rule is given nowhere in the code: 3 is Querlioz et al.
+# (2013)'s value, an assumption. Traces are set to 1 on a spike, as in the code.
+
+
+@dataclass(frozen=True)
+class PowerLawSTDP:
+    r"""STDP with a power-law weight dependence and a presynaptic target trace.
+
+    On a postsynaptic spike, :math:`\Delta w = \eta\,(x_\mathrm{pre} - x_\mathrm{tar})
+    (w_\mathrm{max} - w)^\mu`; a presynaptic spike only sets its trace. Synapses whose
+    input rarely precedes the neuron's spikes (:math:`x_\mathrm{pre} < x_\mathrm{tar}`)
+    are depressed, so the weights of inputs that do not drive the neuron go to zero.
+    """
+
+    tau_pre: Quantity = default(20 * ms)
+    """Decay time constant of the presynaptic trace."""
+    eta: float = 0.01
+    """Learning rate (the code's nu_ee_post)."""
+    x_tar: float = 0.4
+    """Target value of the presynaptic trace at a postsynaptic spike (STDP_offset)."""
+    mu: float = 0.2
+    """Exponent of the weight dependence (exp_ee_pre)."""
+    w_max: float = 1.0
+    """Upper weight bound (the lower bound is 0)."""
+
+
+@dataclass(frozen=True)
+class ExponentialSTDP:
+    """STDP with an exponential weight dependence (after Querlioz et al. 2013).
+
+    On a postsynaptic spike, :math:`\\Delta w = \\eta\\,(x_\\mathrm{pre} e^{-\beta w} -
+    x_\\mathrm{tar} e^{-\beta (w_\\mathrm{max} - w)})`: potentiation shrinks as the
+    weight grows, depression as it falls; a presynaptic spike only sets its trace.
+    """
+
+    tau_pre: Quantity = default(20 * ms)
+    """Decay time constant of the presynaptic trace."""
+    eta: float = 0.01
+    """Learning rate."""
+    x_tar: float = 0.4
+    """Weight of the depression term (the target value of the presynaptic trace)."""
+    beta: float = 3.0
+    """Steepness of the weight dependence (an assumption: not in the authors' code)."""
+    w_max: float = 1.0
+    """Upper weight bound (the lower bound is 0)."""
+
+
+@dataclass(frozen=True)
+class PrePostSTDP:
+    r"""Pair STDP with a power-law weight dependence on both sides ("pre-and-post").
+
+    On a presynaptic spike, :math:`\Delta w = -\eta_\mathrm{pre}\, x_\mathrm{post}
+    w^\mu`; on a postsynaptic spike, :math:`\Delta w = \eta_\mathrm{post}\,
+    x_\mathrm{pre} (w_\mathrm{max} - w)^\mu`.
+    """
+
+    tau_pre: Quantity = default(20 * ms)
+    """Decay time constant of the presynaptic trace."""
+    tau_post: Quantity = default(20 * ms)
+    """Decay time constant of the postsynaptic trace."""
+    eta_pre: float = 0.0001
+    """Learning rate of the depression on presynaptic spikes (nu_ee_pre)."""
+    eta_post: float = 0.01
+    """Learning rate of the potentiation on postsynaptic spikes (nu_ee_post)."""
+    mu: float = 0.2
+    """Exponent of the weight dependence."""
+    w_max: float = 1.0
+    """Upper weight bound (the lower bound is 0)."""
+
+
+DC_RULES = {
+    "triplet": DiehlCookSTDP,
+    "power-law": PowerLawSTDP,
+    "exponential": ExponentialSTDP,
+    "pre-and-post": PrePostSTDP,
+}
+"""The four rules of Diehl & Cook (2015), by name; ``"triplet"`` is their code's."""
+
+_VARIANT_UPDATES = {  # (on_pre weight change or None, on_post weight change)
+    PowerLawSTDP: (None, "eta * (pre - x_tar) * (w_max - w) ** mu"),
+    ExponentialSTDP: (None, "eta * (pre * exp(-beta * w) - x_tar * exp(-beta * (w_max - w)))"),
+    PrePostSTDP: ("-eta_pre * post * w ** mu", "eta_post * pre * (w_max - w) ** mu"),
+}
+
+
+def dc_variant_stdp(rule, *, learning: bool = True, target: str | None = "ge") -> dict:
+    """Keyword arguments of a Brian2 Synapses for any rule of :data:`DC_RULES`.
+
+    :class:`DiehlCookSTDP` is :func:`diehl_cook_stdp`; the others keep a presynaptic
+    trace ``pre`` (and :class:`PrePostSTDP` a postsynaptic trace ``post``), set to 1 on
+    a spike and decaying exactly between spikes (event-driven), and clip ``w`` to
+    ``[0, w_max]`` after every change. Arguments as :func:`diehl_cook_stdp`.
+    """
+    if isinstance(rule, DiehlCookSTDP):
+        return diehl_cook_stdp(rule, learning=learning, target=target)
+    if type(rule) not in _VARIANT_UPDATES:
+        raise TypeError(
+            f"rule must be one of {[c.__name__ for c in DC_RULES.values()]}, got {rule!r}"
+        )
+    transmit = _transmit(target)
+    if not learning:
+        return {"model": "w : 1", "on_pre": transmit, "namespace": {}}
+    pre_change, post_change = _VARIANT_UPDATES[type(rule)]
+    model = "w : 1\ndpre/dt = -pre / tau_pre : 1 (event-driven)\n"
+    on_pre = [transmit, "pre = 1."]
+    on_post = [f"w = clip(w + {post_change}, 0, w_max)"]
+    if pre_change is not None:
+        model += "dpost/dt = -post / tau_post : 1 (event-driven)\n"
+        on_pre.append(f"w = clip(w + {pre_change}, 0, w_max)")
+        on_post.append("post = 1.")
+    namespace = {name: getattr(rule, name) for name in rule.__dataclass_fields__}
+    return {
+        "model": model,
+        "on_pre": "\n".join(line for line in on_pre if line),
+        "on_post": "\n".join(on_post),
+        "namespace": namespace,
+    }
+
+
+def dc_variant_window(rule, delta_t: Quantity, w) -> np.ndarray:
+    """Weight change of an isolated pre/post pair at weight ``w`` under a variant rule.
+
+    The pair: a pre spike and a post spike :math:`\\Delta t` after it (no other spikes).
+    For :class:`PowerLawSTDP` and :class:`ExponentialSTDP` only the post spike changes
+    the weight, with :math:`x_\\mathrm{pre} = e^{-\\Delta t/\tau_\\mathrm{pre}}` for
+    :math:`\\Delta t \\ge 0` and 0 for :math:`\\Delta t < 0` (the post spike then meets
+    no trace, and the change is the depression term alone, whatever :math:`\\Delta t`).
+    For :class:`PrePostSTDP`, :math:`\\eta_\\mathrm{post} e^{-\\Delta t/\tau_\\mathrm{pre}}
+    (w_\\mathrm{max} - w)^\\mu` for :math:`\\Delta t \\ge 0`, and
+    :math:`-\\eta_\\mathrm{pre} e^{\\Delta t/\tau_\\mathrm{post}} w^\\mu` for
+    :math:`\\Delta t < 0`. Clipping is not applied. :class:`DiehlCookSTDP` has
+    :func:`dc_window`.
+
+    Examples
+    --------
+    >>> from brian2 import ms
+    >>> rule = PowerLawSTDP()
+    >>> print(dc_variant_window(rule, [0, 100] * ms, 0.0).round(4))  # x_pre 1, then ~0
+    [ 0.006  -0.0039]
+    """
+    dt = _seconds(delta_t, "delta_t")
+    w = np.asarray(w, dtype=float)
+    if np.any((w < 0) | (w > rule.w_max)):
+        raise ValueError(f"w must lie in [0, w_max = {rule.w_max}], got {w}")
+    dt, w = np.broadcast_arrays(dt, w)
+    x_pre = np.where(dt >= 0, np.exp(-np.abs(dt) / float(rule.tau_pre / second)), 0.0)
+    if isinstance(rule, PowerLawSTDP):
+        return rule.eta * (x_pre - rule.x_tar) * (rule.w_max - w) ** rule.mu
+    if isinstance(rule, ExponentialSTDP):
+        return rule.eta * (
+            x_pre * np.exp(-rule.beta * w) - rule.x_tar * np.exp(-rule.beta * (rule.w_max - w))
+        )
+    if isinstance(rule, PrePostSTDP):
+        x_post = np.exp(-np.abs(dt) / float(rule.tau_post / second))
+        return np.where(
+            dt >= 0,
+            rule.eta_post * x_pre * (rule.w_max - w) ** rule.mu,
+            -rule.eta_pre * x_post * w**rule.mu,
+        )
+    raise TypeError(f"rule must be PowerLawSTDP, ExponentialSTDP or PrePostSTDP, got {rule!r}")

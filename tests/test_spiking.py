@@ -682,6 +682,25 @@ def test_label_is_the_labelling_pass_of_fit(monkeypatch):
         DiehlCook2015(n_excitatory=N, label_from="test").fit(X, y)
 
 
+@pytest.mark.slow  # two builds per rule
+@pytest.mark.parametrize("rule", ["power-law", "exponential", "pre-and-post"])
+def test_the_papers_other_learning_rules_train_the_network(rule, tmp_path):
+    """Each rule the paper compared runs in the network (event-driven traces carried
+    from chunk to chunk), learns weights of its own, and survives a save and load."""
+    X, y, X_test, _ = _digits(n_train=CHUNK_ROWS + 20, n_test=5)
+    triplet = DiehlCook2015(n_excitatory=N, random_state=3).fit(X, y)
+    model = DiehlCook2015(n_excitatory=N, random_state=3, stdp_rule=rule).fit(X, y)
+    assert not np.array_equal(model.weights_, triplet.weights_)
+    assert np.all((model.weights_ >= 0) & (model.weights_ <= 1))
+    assert model.fit_stats_["train_examples"] == len(X)
+    loaded = DiehlCook2015.load(model.save(tmp_path / "m.npz"))
+    assert loaded.stdp_rule == rule
+    loaded.partial_fit(X[:20], y[:20])
+    assert not np.array_equal(loaded.weights_, model.weights_)
+    with pytest.raises(ValueError, match="stdp_rule must be one of"):
+        DiehlCook2015(n_excitatory=N, stdp_rule="hebb").fit(X, y)
+
+
 def test_partial_fit_in_class_groups_remembers_the_earlier_classes_responses():
     X, y, _, _ = _digits(classes=(0, 1, 7), n_train=60, n_test=0)
     first = np.isin(y, (0, 1))

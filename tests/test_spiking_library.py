@@ -49,11 +49,17 @@ from spiking.neurons import (
 )
 from spiking.params import describe
 from spiking.plasticity import (
+    DC_RULES,
     INTERACTIONS,
     DiehlCookSTDP,
+    ExponentialSTDP,
     PairSTDP,
+    PowerLawSTDP,
+    PrePostSTDP,
     SoftBoundSTDP,
     TripletSTDP,
+    dc_variant_stdp,
+    dc_variant_window,
     dc_window,
     diehl_cook_stdp,
     pair_stdp,
@@ -400,6 +406,48 @@ def test_dc_window_matches_simulation_and_depresses_on_pre_after_post():
     # an isolated pre-post pair does nothing; a post 15 ms earlier enables potentiation
     assert np.all(window[(d >= 0) & np.isinf(isi)] == 0)
     assert np.all(window[(d >= 0) & (isi == 15.0)] > 0)
+
+
+@pytest.mark.parametrize("rule", [PowerLawSTDP(), ExponentialSTDP(), PrePostSTDP()])
+@pytest.mark.parametrize("w0", [0.05, 0.5, 0.95])
+def test_dc_variant_rules_match_their_windows(rule, w0):
+    """Each of the paper's other rules, simulated on isolated pairs, against its window."""
+    w = _run_synapses(dc_variant_stdp(rule, target=None), *_pairs(DELTAS), w0=w0)
+    window = dc_variant_window(rule, DELTAS * ms, w0)
+    assert np.allclose(w - w0, window, rtol=0, atol=EXACT)
+    assert np.all(window[DELTAS < 0] < 0)  # post before pre depresses in all three
+    if isinstance(rule, PrePostSTDP):  # a pure pair rule: pre just before post potentiates
+        assert np.all(window[DELTAS >= 0] > 0)
+    else:  # a post spike depresses unless the pre trace exceeds its target
+        x_pre = np.exp(-DELTAS[DELTAS >= 0] * ms / rule.tau_pre)
+        assert np.all((window[DELTAS >= 0] > 0) == (x_pre > _break_even(rule, w0)))
+
+
+def _break_even(rule, w):
+    """The pre trace at which a post spike leaves w unchanged."""
+    if isinstance(rule, PowerLawSTDP):
+        return rule.x_tar
+    return rule.x_tar * np.exp(-rule.beta * (rule.w_max - w)) / np.exp(-rule.beta * w)
+
+
+def test_dc_variant_weight_dependence_is_the_papers():
+    """Power law: changes scale with (w_max - w)^mu; exponential: potentiation falls
+    as e^(-beta w); pre-and-post depression grows as w^mu."""
+    power = PowerLawSTDP()
+    ratio = dc_variant_window(power, 0 * ms, 0.75) / dc_variant_window(power, 0 * ms, 0.0)
+    assert float(ratio) == pytest.approx(0.25**power.mu)
+    expo = ExponentialSTDP(x_tar=0.0)  # potentiation alone
+    ratio = dc_variant_window(expo, 0 * ms, 0.5) / dc_variant_window(expo, 0 * ms, 0.0)
+    assert float(ratio) == pytest.approx(np.exp(-expo.beta * 0.5))
+    pp = PrePostSTDP()
+    ratio = dc_variant_window(pp, -5 * ms, 0.8) / dc_variant_window(pp, -5 * ms, 0.1)
+    assert float(ratio) == pytest.approx(8.0**pp.mu)
+    assert set(DC_RULES) == {"triplet", "power-law", "exponential", "pre-and-post"}
+    assert dc_variant_stdp(DiehlCookSTDP()) == diehl_cook_stdp(DiehlCookSTDP())
+    with pytest.raises(TypeError, match="rule must be one of"):
+        dc_variant_stdp(PairSTDP())
+    with pytest.raises(ValueError, match=r"w must lie in \[0, w_max"):
+        dc_variant_window(power, 1 * ms, 1.5)
 
 
 def test_rules_reject_bad_arguments():

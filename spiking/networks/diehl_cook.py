@@ -108,7 +108,14 @@ from spiking.neurons import (
     decay_time_constant,
 )
 from spiking.params import default, describe
-from spiking.plasticity import DiehlCookSTDP, diehl_cook_stdp
+from spiking.plasticity import (
+    DC_RULES,
+    DiehlCookSTDP,
+    ExponentialSTDP,
+    PowerLawSTDP,
+    PrePostSTDP,
+    dc_variant_stdp,
+)
 from spiking.state import FORMAT_VERSION, params_from_json, params_to_json, read_npz, write_npz
 
 __all__ = [
@@ -328,6 +335,12 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         to assign each neuron a class; None uses all of them, as the authors did. With
         ``label_from="training"``: the number of last examples of the training pass
         whose responses label the neurons.
+    stdp_rule : str
+        The plasticity rule of the input synapses, a name in
+        :data:`spiking.plasticity.DC_RULES`: ``"triplet"`` (the authors' code,
+        ``params.stdp``; the default), or one of the other rules the paper compared,
+        ``"power-law"``, ``"exponential"`` or ``"pre-and-post"``, with the constants of
+        :class:`~spiking.plasticity.PowerLawSTDP` and its siblings.
     label_from : {"pass", "training"}
         Where the class labels of the neurons come from after training. ``"pass"`` (the
         paper's evaluation): a separate pass over the labelling examples with
@@ -398,6 +411,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         *,
         epochs=1,
         n_label=None,
+        stdp_rule="triplet",
         label_from="pass",
         params=None,
         dynamics=None,
@@ -409,6 +423,7 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         self.n_excitatory = n_excitatory
         self.epochs = epochs
         self.n_label = n_label
+        self.stdp_rule = stdp_rule
         self.label_from = label_from
         self.params = params
         self.dynamics = dynamics
@@ -810,6 +825,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             )
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'standalone' or 'runtime', got {self.backend!r}")
+        if self.stdp_rule not in DC_RULES:
+            raise ValueError(f"stdp_rule must be one of {sorted(DC_RULES)}, got {self.stdp_rule!r}")
         if self.label_from not in LABEL_FROM:
             raise ValueError(f"label_from must be one of {LABEL_FROM}, got {self.label_from!r}")
         if self.params is not None and not isinstance(self.params, DiehlCook2015Params):
@@ -857,8 +874,11 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
     def _pass(self, *, learning, record_spikes=False) -> _Pass:
         """The runner of this network's layout (its standalone build is compiled or cached)."""
         n_input, n_exc = self.weights_.shape
+        p = self._params()
+        if self.stdp_rule != "triplet":
+            p = dataclasses.replace(p, stdp=DC_RULES[self.stdp_rule]())
         return _Pass(
-            self._params(),
+            p,
             n_input=n_input,
             n_exc=n_exc,
             learning=learning,
@@ -949,6 +969,13 @@ CHUNK_ROWS = 256
 cut into chunks of this many examples, with the network state carried across, which
 also bounds the spike monitor's memory whatever the number of examples."""
 
+_STDP_TRACES = {
+    DiehlCookSTDP: ("pre", "post1", "post2"),
+    PowerLawSTDP: ("pre",),
+    ExponentialSTDP: ("pre",),
+    PrePostSTDP: ("pre", "post"),
+}
+
 LABEL_FROM = ("pass", "training")
 """Where a fit's neuron labels come from (see :class:`DiehlCook2015`'s ``label_from``)."""
 
@@ -976,6 +1003,8 @@ class _Layout:
     rows: int = CHUNK_ROWS
     record_spikes: bool = False
     """Record every input and inhibitory spike too (for rasters; memory grows)."""
+    stdp_traces: tuple[str, ...] = ("pre", "post1", "post2")
+    """The plasticity rule's traces kept by the synapses (the event-driven form)."""
 
 
 def _source_hash() -> str:
@@ -1223,7 +1252,7 @@ class _Network:
                 },
             }
         else:
-            syn = diehl_cook_stdp(p.stdp, learning=learning)
+            syn = dc_variant_stdp(p.stdp, learning=learning)
         syn["model"] += "\ndelay_in : second  # axonal delay, copied to `delay` before each run\n"
         if layout.standalone:  # see _synapse_order
             syn["model"] += "post_order : integer  # copied to _synaptic_post before each run\n"
@@ -1375,7 +1404,7 @@ def _state_variables(layout: _Layout) -> list[tuple[str, str, bool]]:
             out += [("exc", "post1", False), ("exc", "post2", False)]
             out += [("input_exc", "tpre", True)]
         else:
-            out += [("input_exc", v, False) for v in ("pre", "post1", "post2")]
+            out += [("input_exc", v, False) for v in layout.stdp_traces]
             out += [("input_exc", "lastupdate", True)]
     return out
 
@@ -1420,6 +1449,8 @@ class _Pass:
     def __init__(self, p, *, n_input, n_exc, learning, backend, stdp_form, record_spikes=False):
         if stdp_form not in STDP_FORMS:
             raise ValueError(f"stdp_form must be one of {STDP_FORMS}, got {stdp_form!r}")
+        if not isinstance(p.stdp, DiehlCookSTDP):  # the fast form is the triplet rule's
+            stdp_form = "event-driven"
         self.p = p
         self.backend = resolve_backend(backend)
         self.layout = _Layout(
@@ -1430,6 +1461,7 @@ class _Pass:
             self.backend == "standalone",
             rows=1 if record_spikes else CHUNK_ROWS,
             record_spikes=record_spikes,
+            stdp_traces=_STDP_TRACES[type(p.stdp)],
         )
         self.build = None
         self.compile_seconds = 0.0
