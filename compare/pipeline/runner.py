@@ -308,9 +308,7 @@ def execute_job(config: Mapping, *, verbose: bool = False) -> JobOutput:
 def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
-    from compare.measure.continual import class_incremental_learning
-    from compare.measure.metrics import corrupted_accuracy, evaluate
-    from spiking.backend import cache_root
+    from compare.measure.metrics import evaluate
 
     # Ctrl-C must abandon a job, never let it record a simulation cut short: Brian2's
     # default (runtime mode) is to stop a running network early and carry on.
@@ -319,39 +317,14 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     task = load_task_table(config["task"])
     if task.sha256 != config["task"]["sha256"]:
         raise ValueError(_different_data(task, config["task"]["sha256"]))
-    tables = []
-    for label in config["evaluation"]["energy_tables"]:
-        name, _, version = label.rpartition("@")
-        table = get_table(name)
-        if table.label != label:
-            raise ValueError(f"the job asks for cost table {label}, this code has {table.label}")
-        tables.append(name)
     spec = ModelSpec(**config["model"])
-    model = build_model(spec, random_state=config["seed"])
-    if verbose and spec.arm == "spiking":
-        model.set_params(verbose=True)  # minutes per fit: show the per-pass bars
     result = evaluate(
-        model,
+        _built(spec, config["seed"], verbose),
         task,
         operations_examples=config["evaluation"]["operations_examples"],
-        energy_tables=tables,
+        energy_tables=_cost_tables(config["evaluation"]["energy_tables"]),
     )
-    metrics = dict(result.metrics)
-    if config["evaluation"].get("corruptions"):
-        metrics |= corrupted_accuracy(
-            result.model,
-            task,
-            config["evaluation"]["corruptions"],
-            config["evaluation"]["severities"],
-        )
-    if config["evaluation"].get("continual_groups"):
-        fresh = build_model(spec, random_state=config["seed"])
-        if verbose and spec.arm == "spiking":
-            fresh.set_params(verbose=True)
-        continual = class_incremental_learning(
-            fresh, task, config["evaluation"]["continual_groups"]
-        )
-        metrics |= continual.metrics()
+    metrics = {**result.metrics, **_further_metrics(spec, result.model, task, config, verbose)}
     rows = metric_rows(
         metrics,
         **task_columns(config["task"]),
@@ -360,6 +333,67 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
         kind=spec.kind,
         seed=config["seed"],
     )
+    env = {
+        **environment(),
+        "job": job_id(config),
+        "seed": config["seed"],
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "dask_worker": _worker_address(),
+        "brian2_build_dir": str(_cache_root()),
+        "started_utc": _utc(started),
+        "finished_utc": _utc(time.time()),
+        "wall_time_s": time.time() - started,
+    }
+    return JobOutput(rows=rows, artifacts=_artifacts(result), environment=env)
+
+
+def _cache_root():
+    from spiking.backend import cache_root
+
+    return cache_root()
+
+
+def _built(spec: ModelSpec, seed: int, verbose: bool):
+    model = build_model(spec, random_state=seed)
+    if verbose and spec.arm == "spiking":
+        model.set_params(verbose=True)  # minutes per fit: show the per-pass bars
+    return model
+
+
+def _cost_tables(labels) -> list[str]:
+    """The names of a job's cost tables; an error if this code has another version."""
+    names = []
+    for label in labels:
+        name, _, _ = label.rpartition("@")
+        table = get_table(name)
+        if table.label != label:
+            raise ValueError(f"the job asks for cost table {label}, this code has {table.label}")
+        names.append(name)
+    return names
+
+
+def _further_metrics(spec: ModelSpec, model, task, config: Mapping, verbose: bool) -> dict:
+    """What the job's evaluation table asks beyond the clean test set: accuracy under
+    corruptions (of the fitted model) and class-incremental learning (a fresh one)."""
+    from compare.measure.continual import class_incremental_learning
+    from compare.measure.metrics import corrupted_accuracy
+
+    evaluation = config["evaluation"]
+    metrics = {}
+    if evaluation.get("corruptions"):
+        metrics |= corrupted_accuracy(
+            model, task, evaluation["corruptions"], evaluation["severities"]
+        )
+    if evaluation.get("continual_groups"):
+        fresh = _built(spec, config["seed"], verbose)
+        metrics |= class_incremental_learning(fresh, task, evaluation["continual_groups"]).metrics()
+    return metrics
+
+
+def _artifacts(result) -> dict[str, bytes]:
+    """A job's files: the confusion matrix, latencies and learned state (arrays.npz) and
+    the energy breakdowns (energy.json)."""
     arrays = {"confusion": result.confusion}
     if result.decision_latency is not None:
         arrays["decision_latency"] = result.decision_latency
@@ -369,23 +403,7 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     energy = json.dumps(list(result.energy), indent=2, sort_keys=True, default=str) + "\n"
-    env = {
-        **environment(),
-        "job": job_id(config),
-        "seed": config["seed"],
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "dask_worker": _worker_address(),
-        "brian2_build_dir": str(cache_root()),
-        "started_utc": _utc(started),
-        "finished_utc": _utc(time.time()),
-        "wall_time_s": time.time() - started,
-    }
-    return JobOutput(
-        rows=rows,
-        artifacts={"arrays.npz": buffer.getvalue(), "energy.json": energy.encode("utf-8")},
-        environment=env,
-    )
+    return {"arrays.npz": buffer.getvalue(), "energy.json": energy.encode("utf-8")}
 
 
 def _utc(t: float) -> str:
@@ -935,39 +953,15 @@ def run_spec(
                 store.discard(job.id)
         pending = [job for job in plan.jobs if not store.is_done(job.id)]
         reused = tuple(job.id for job in plan.jobs if store.is_done(job.id))
-        total = len(plan.jobs)
         logger.info(
             "%s: %d jobs, %d finished, %d to run; results in %s",
             spec.name,
-            total,
+            len(plan.jobs),
             len(reused),
             len(pending),
             store.root,
         )
-        # a compare logger set above INFO (spikearena -q) means no progress bars
-        progress = progress and logging.getLogger("compare").level <= logging.INFO
-        bar = tqdm(
-            total=total,
-            initial=total - len(pending),
-            desc=spec.name,
-            unit="job",
-            disable=not progress,
-        )
-        try:
-            with _SigintRecorder() as sigint:
-                if pending and scheduler is None and jobs == 1:
-                    _run_in_process(pending, store, bar, verbose=progress, sigint=sigint)
-                elif pending:
-                    _run_on_dask(pending, store, bar, min(jobs, len(pending)), scheduler)
-                sigint.check()  # one that a garbage-collector callback swallowed
-        except KeyboardInterrupt:
-            done = sum(store.is_done(job.id) for job in plan.jobs)
-            raise RunInterrupted(
-                f"interrupted after {done} of {total} jobs; the finished ones are kept in "
-                f"{store.jobs_dir}: run the same command again to resume"
-            ) from None
-        finally:
-            bar.close()
+        _execute(plan, pending, store, jobs=jobs, scheduler=scheduler, progress=progress)
         rows, summary, commits = _aggregate(store, plan)
     return RunResult(
         output_dir=store.root,
@@ -979,6 +973,36 @@ def run_spec(
         discarded=tuple(discarded),
         commits=commits,
     )
+
+
+def _execute(plan: Plan, pending, store: ResultsStore, *, jobs, scheduler, progress) -> None:
+    """Run the pending jobs (here, or on Dask) under a progress bar; Ctrl-C keeps the
+    finished ones and raises :class:`RunInterrupted`."""
+    total = len(plan.jobs)
+    # a compare logger set above INFO (spikearena -q) means no progress bars
+    progress = progress and logging.getLogger("compare").level <= logging.INFO
+    bar = tqdm(
+        total=total,
+        initial=total - len(pending),
+        desc=plan.spec.name,
+        unit="job",
+        disable=not progress,
+    )
+    try:
+        with _SigintRecorder() as sigint:
+            if pending and scheduler is None and jobs == 1:
+                _run_in_process(pending, store, bar, verbose=progress, sigint=sigint)
+            elif pending:
+                _run_on_dask(pending, store, bar, min(jobs, len(pending)), scheduler)
+            sigint.check()  # one that a garbage-collector callback swallowed
+    except KeyboardInterrupt:
+        done = sum(store.is_done(job.id) for job in plan.jobs)
+        raise RunInterrupted(
+            f"interrupted after {done} of {total} jobs; the finished ones are kept in "
+            f"{store.jobs_dir}: run the same command again to resume"
+        ) from None
+    finally:
+        bar.close()
 
 
 @dataclass(frozen=True)
