@@ -187,9 +187,11 @@ class Checkpoints:
         from compare.files import write_json
         from spiking.networks.diehl_cook import DiehlCook2015
 
-        if restart:
+        if restart:  # the results of the run it discards go too
             for path in (self.model_path, self.history_path, self.curve_path, self.run_path):
                 path.unlink(missing_ok=True)
+            for name in ("metrics.json", "model.npz"):
+                (self.out / name).unlink(missing_ok=True)
         if self.run_path.exists():
             recorded = json.loads(self.run_path.read_text())
             differ = {

@@ -69,6 +69,15 @@ def test_diehl_cook_2015_killed_between_checkpoints_resumes_to_the_same_network(
     assert other.returncode != 0
     assert "holds another run (seed: 0 there, 3 now)" in other.stderr
     assert (stopped / "model.npz").exists()  # nothing was lost
+    # --restart discards that run, its results included, and starts another
+    restarted = _dc_run(stopped, "--seed", "3", "--restart", "--epochs", "1")
+    run = subprocess.Popen(restarted, stdout=subprocess.DEVNULL, cwd=ROOT)
+    while (stopped / "metrics.json").exists() and run.poll() is None:
+        time.sleep(0.01)
+    assert not (stopped / "model.npz").exists() or run.poll() is not None
+    assert run.wait() == 0
+    assert json.loads((stopped / "run.json").read_text())["seed"] == 3
+    assert json.loads((stopped / "metrics.json").read_text())["examples_seen"] == 160
 
 
 def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, monkeypatch):
