@@ -104,14 +104,16 @@ def metric_columns(key: str | Metric) -> dict:
 
 
 def metric_key(row: Mapping) -> str | Metric:
-    """The key of a tidy row's metric: its name, or a :class:`Metric` with its variables.
+    """The key of a tidy row's metric: its name, or a :class:`Metric` with its variables
+    (an empty cell, None or ``""`` as CSV gives it, is no variable).
 
     >>> metric_key({"metric": "energy_with_memory", "cost_table": "loihi-2018@1"})
     Metric('energy_with_memory', cost_table='loihi-2018@1')
-    >>> metric_key({"metric": "accuracy", "cost_table": None})
+    >>> metric_key({"metric": "accuracy", "cost_table": ""})
     'accuracy'
     """
-    return _key(Metric(row["metric"], **{c: row.get(c) for c in _VARIABLES}))
+    cells = {c: row.get(c) for c in _VARIABLES if row.get(c) not in (None, "")}
+    return _key(Metric(row["metric"], **cells))
 
 
 def matches(row: Mapping, key: str | Metric) -> bool:
