@@ -641,7 +641,8 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
             "brian_seed": self._brian_seed,
         }
         arrays = {name: getattr(self, name) for name in self._SAVED_ARRAYS}
-        arrays["label_responses_"] = self.label_responses_
+        unknown = np.full((len(self.classes_), self.weights_.shape[1]), np.nan)
+        arrays["label_responses_"] = getattr(self, "label_responses_", unknown)  # none: unknown
         return write_npz(path, arrays, meta)
 
     @classmethod
