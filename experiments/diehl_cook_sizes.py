@@ -15,7 +15,8 @@ paper's for N = 100 and 400, one of the paper's seven for N = 1600); ``--paper-e
 asks for all of the paper's. N = 6400 is not run: ``--project 6400`` prints its cost
 per epoch, projected from the measured runs.
 
-Outputs (``results/diehl_cook_sizes/``, or ``--out``): one directory per run
+Outputs (``results/diehl_cook_sizes/``, ``results/diehl_cook_sizes-<task>/`` for another
+task than Fashion-MNIST, or ``--out``): one directory per run
 (``<task>-N<N>-seed<seed>/``, see diehl_cook_2015.py) and ``study/``: ``sizes.csv``
 (per N: epochs, examples seen, seeds, test accuracy mean and 95 % t-interval, wall
 time per run, the paper's epochs and MNIST accuracy), ``curves.csv`` (every curve
@@ -65,7 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.task, args.epochs = QUICK["task"], args.epochs or QUICK["epochs"]
         args.sizes, args.seeds = args.sizes or QUICK["sizes"], args.seeds or QUICK["seeds"]
     args.sizes = args.sizes or SIZES
-    name = "diehl_cook_sizes" + ("-quick" if args.quick else "")
+    name = "diehl_cook_sizes" + ("" if args.task == TASK else f"-{args.task}")
+    name += "-quick" if args.quick else ""
     args.out = args.out or ROOT / "results" / name
     return args
 
