@@ -44,6 +44,7 @@ import argparse
 import copy
 import csv
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.curve_test < 0:
         parser.error("--curve-test must be 0 (no curve) or more")
-    args.argv = list(argv) if argv is not None else None
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in metrics.json
     return args
 
 
@@ -385,7 +386,7 @@ def main(argv=None) -> int:
         "memory": memory_at(model.history_, MEMORY_MARKS),
         "fit_stats": stats,
         "environment": environment(),
-        "command": "python experiments/diehl_cook_2015.py " + " ".join(args.argv or []),
+        "command": " ".join(["python experiments/diehl_cook_2015.py", *args.argv]),
     }
     write_json(out / "metrics.json", metrics)
     write_csv(

@@ -231,7 +231,7 @@ def write_study(args, finished, missing, rows) -> Path:
                 hours=f"{r['wall_seconds_per_run'] / 3600:.2f}",
                 rate=f"{r['train_examples_per_second']:.0f}",
                 paper=(
-                    f"{100 * r['paper_mnist_accuracy']:.1f} % ({r['paper_epochs']} epochs)"
+                    f"{100 * r['paper_mnist_accuracy']:.1f} % ({_epochs(r['paper_epochs'])})"
                     if r["paper_epochs"]
                     else "-"
                 ),
@@ -265,6 +265,10 @@ def write_study(args, finished, missing, rows) -> Path:
             text.append("")
         (staging / "sizes.md").write_text("\n".join(text))
     return args.out / "study"
+
+
+def _epochs(n) -> str:
+    return f"{n:g} epoch" + ("" if n == 1 else "s")
 
 
 def _accuracy_vs_size(rows, task_name):
@@ -315,7 +319,7 @@ def main(argv=None) -> int:
     for r in rows:
         print(
             f"N = {r['n_excitatory']}: {100 * r['accuracy']:.1f} % over {r['seeds']} seed(s), "
-            f"{r['epochs']:g} epochs, {r['wall_seconds_per_run'] / 3600:.2f} h per run"
+            f"{_epochs(r['epochs'])}, {r['wall_seconds_per_run'] / 3600:.2f} h per run"
         )
     for (n, seed), why in missing.items():
         print(f"not finished: N = {n}, seed {seed}: {why}")
