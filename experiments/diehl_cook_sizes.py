@@ -110,8 +110,13 @@ def run_all(args, runs) -> None:
 
 
 def gather(args, runs) -> tuple[list[dict], dict]:
-    """The finished runs' metrics, and what is missing."""
+    """The finished runs' metrics, and what is missing of the planned runs.
+
+    Besides the planned runs, every other finished run of these sizes in the output
+    directory counts (other seeds, run by an earlier command): ``--report`` gathers
+    all that finished. A planned run with fewer epochs than planned is missing."""
     finished, missing = [], {}
+    planned = {(n, seed) for n, seed, _ in runs}
     for n, seed, epochs in runs:
         path = run_directory(args, n, seed) / "metrics.json"
         metrics = json.loads(path.read_text()) if path.exists() else None
@@ -122,6 +127,12 @@ def gather(args, runs) -> tuple[list[dict], dict]:
             )
             continue
         finished.append(metrics)
+    for n in sorted({n for n, _, _ in runs}):
+        epochs = {e for m, _, e in runs if m == n}
+        for path in sorted(args.out.glob(f"{args.task}-N{n}-seed*/metrics.json")):
+            metrics = json.loads(path.read_text())
+            if (n, metrics["seed"]) not in planned and metrics["epochs"] in epochs:
+                finished.append(metrics)
     return finished, missing
 
 

@@ -297,6 +297,20 @@ def test_diehl_cook_sizes_quick_writes_the_size_table_and_learning_curves(tmp_pa
     assert "not finished: N = 80, seed 0: not run" in out
     assert not (tmp_path / "digits-N80-seed0").exists()
     assert "N = 80, seed 0: not run" in (tmp_path / "study" / "sizes.md").read_text()
+    # ... and counts every finished run of the planned sizes, other seeds included
+    assert (
+        _main("diehl_cook_sizes")(
+            ["--quick", "--seeds", "1", "--sizes", "20", "--out", str(tmp_path)]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert (
+        _main("diehl_cook_sizes")(["--quick", "--report", "--sizes", "20", "--out", str(tmp_path)])
+        == 0
+    )
+    (row,) = _csv(tmp_path / "study" / "sizes.csv")
+    assert row["n_excitatory"] == "20" and row["seeds"] == "2"
 
 
 @pytest.mark.slow  # compiles N = 100 builds of two dynamics and N = 100 of the authors'
