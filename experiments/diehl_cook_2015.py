@@ -386,7 +386,7 @@ def main(argv=None) -> int:
         "memory": memory_at(model.history_, MEMORY_MARKS),
         "fit_stats": stats,
         "environment": environment(),
-        "command": " ".join(["python experiments/diehl_cook_2015.py", *args.argv]),
+        "command": _command(args.argv),
     }
     write_json(out / "metrics.json", metrics)
     write_csv(
@@ -403,6 +403,15 @@ def main(argv=None) -> int:
     print(f"train {metrics['train_examples_per_second']:.1f} ex/s; memory {metrics['memory']}")
     print(f"results in {out}")
     return 0
+
+
+def _command(argv: list[str]) -> str:
+    """The command line as run, paths inside the project relative to it."""
+    from compare.files import recorded_path
+
+    paths = {"--out", "--data-dir"}
+    shown = [recorded_path(a) if i and argv[i - 1] in paths else a for i, a in enumerate(argv)]
+    return " ".join(["python experiments/diehl_cook_2015.py", *shown])
 
 
 def _paper(n_excitatory: int) -> dict:

@@ -88,6 +88,7 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert main([*args, "--out", str(tmp_path)]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert 0.0 <= metrics["accuracy"] <= 1.0 and metrics["n_excitatory"] == 20
+    assert metrics["command"].startswith("python experiments/diehl_cook_2015.py --task digits")
     assert metrics["fit_stats"]["train_examples"] == 300
     assert metrics["memory"]["all"]["examples"] == 300
     assert sum(metrics["neurons_per_class"].values()) + metrics["unassigned_neurons"] == 20
