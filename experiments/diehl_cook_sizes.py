@@ -229,7 +229,7 @@ def write_study(args, finished, missing, rows) -> Path:
         ax.set_title(f"{finished[0]['task']['name']}: " + ax.get_title(), fontsize=7)
         figures.save(ax.figure, fig_dir / "learning_curves")
         plt.close(ax.figure)
-        ax = _accuracy_vs_size(rows, finished[0]["task"]["name"])
+        ax = _accuracy_vs_size(finished, finished[0]["task"]["name"])
         figures.save(ax.figure, fig_dir / "accuracy_vs_size")
         plt.close(ax.figure)
         cells = [
@@ -282,18 +282,23 @@ def _epochs(n) -> str:
     return f"{n:g} epoch" + ("" if n == 1 else "s")
 
 
-def _accuracy_vs_size(rows, task_name):
-    import matplotlib.pyplot as plt
-
+def _accuracy_vs_size(finished, task_name):
+    """Accuracy against N (mean over seeds, 95 % t-band), the paper's MNIST line beside it."""
+    from compare.report import figures
     from spiking.networks.diehl_cook import PAPER_VARIANTS
 
-    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
-    n = [r["n_excitatory"] for r in rows]
-    mean = np.array([100 * r["accuracy"] for r in rows])
-    low = np.array([100 * r["ci95_low"] for r in rows])
-    high = np.array([100 * r["ci95_high"] for r in rows])
-    err = np.nan_to_num(np.vstack([mean - low, high - mean]))
-    ax.errorbar(n, mean, yerr=err, marker="o", capsize=3, label=f"this network, {task_name}")
+    rows = [
+        {
+            "model": f"this network, {task_name}",
+            "arm": "spiking",
+            "metric": "accuracy",
+            "value": m["accuracy"],
+            "seed": m["seed"],
+            "n_excitatory": m["n_excitatory"],
+        }
+        for m in finished
+    ]
+    ax = figures.plot_accuracy_vs_size(rows, size="n_excitatory")
     paper = sorted(PAPER_VARIANTS.items())
     ax.plot(
         [k for k, _ in paper],
@@ -304,13 +309,13 @@ def _accuracy_vs_size(rows, task_name):
         color="#555555",
         label="Diehl & Cook 2015, MNIST (1-15 epochs)",
     )
-    ax.set_xscale("log")
+    ax.set_autoscaley_on(True)  # the paper's line too, within 0-100 %
+    ax.relim()
+    ax.autoscale_view(scalex=False)
+    ax.set_ylim(max(ax.get_ylim()[0], 0.0), min(ax.get_ylim()[1], 101.0))
     ax.set_xticks([k for k, _ in paper], [f"{k:,}" for k, _ in paper])
-    ax.minorticks_off()
     ax.set_xlabel("excitatory neurons N")
-    ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 

@@ -309,6 +309,7 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
     import brian2
 
     from compare.measure.metrics import evaluate
+    from spiking.backend import cache_root
 
     # Ctrl-C must abandon a job, never let it record a simulation cut short: Brian2's
     # default (runtime mode) is to stop a running network early and carry on.
@@ -340,18 +341,12 @@ def _execute_job(config: Mapping, verbose: bool) -> JobOutput:
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "dask_worker": _worker_address(),
-        "brian2_build_dir": str(_cache_root()),
+        "brian2_build_dir": str(cache_root()),
         "started_utc": _utc(started),
         "finished_utc": _utc(time.time()),
         "wall_time_s": time.time() - started,
     }
     return JobOutput(rows=rows, artifacts=_artifacts(result), environment=env)
-
-
-def _cache_root():
-    from spiking.backend import cache_root
-
-    return cache_root()
 
 
 def _built(spec: ModelSpec, seed: int, verbose: bool):
