@@ -35,6 +35,7 @@ def _curve(out):
         return [{k: v for k, v in r.items() if k != "train_seconds"} for r in csv.DictReader(fh)]
 
 
+@pytest.mark.slow  # four standalone runs and a SIGKILL: about a minute and a half
 def test_diehl_cook_2015_killed_between_checkpoints_resumes_to_the_same_network(tmp_path):
     straight, stopped = tmp_path / "straight", tmp_path / "stopped"
     subprocess.run(_dc_run(straight), check=True, capture_output=True, cwd=ROOT)
@@ -163,6 +164,7 @@ def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_p
     assert config["models_run"]["mnist1d"]["cnn1d"]["params"]["epochs"] == 1
 
 
+@pytest.mark.slow  # the quick study twice, once on workers: about 35 s
 def test_classic_networks_workers_give_the_same_results_as_one_process(tmp_path):
     study = _script("classic_networks")
     args = ["--tasks", "mnist1d", "--models", "logistic", "mlp-100-100", "--seeds", "0", "1"]
@@ -201,6 +203,7 @@ def test_neuron_equivalence_quick_writes_the_agreement_of_both_arms(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text())["duration_ms"] == 100.0
 
 
+@pytest.mark.slow  # trains every candidate CNN: about a minute
 def test_tune_cnn_augmentation_quick_scores_every_candidate_on_a_validation_split(tmp_path):
     from compare.data.tasks import load_task
 

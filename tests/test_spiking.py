@@ -367,6 +367,7 @@ def test_spike_queue_patch_keeps_the_file_time_and_falls_back_when_absent(tmp_pa
     assert (other / "brianlib" / "spikequeue.h").read_text() == original.read_text()
 
 
+@pytest.mark.slow  # two standalone builds and runs: about 50 s
 def test_block_pushes_of_the_patched_queue_give_bit_identical_results(tmp_path, monkeypatch):
     """The patched spike queue fills every slot with the same synapses in the same
     order as Brian2's own: identical spikes, theta and weights, bit for bit."""
@@ -382,6 +383,7 @@ def test_block_pushes_of_the_patched_queue_give_bit_identical_results(tmp_path, 
     assert plain.fit_stats_["train_presentations"] == patched.fit_stats_["train_presentations"]
 
 
+@pytest.mark.slow  # two standalone builds and runs: about 50 s
 def test_the_memoised_exp_gives_bit_identical_results(tmp_path, monkeypatch):
     """The exponential-Euler step's cached exp is exp itself: identical spikes, theta
     and weights, bit for bit, with and without the cache, in training and inference."""
