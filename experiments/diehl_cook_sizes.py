@@ -12,8 +12,12 @@ this command is run again, with a learning-curve point at each checkpoint.
 
 The epochs per size default to what this 2-core machine affords (``EPOCHS``: the
 paper's for N = 100 and 400, one of the paper's seven for N = 1600); ``--paper-epochs``
-asks for all of the paper's. N = 6400 is not run: ``--project 6400`` prints its cost
-per epoch, projected from the measured runs.
+asks for all of the paper's. N = 6400 is not trained: ``--project 6400`` measures it
+on the first 1,024 training images (and 256 labelling and test images), scales that
+rate by the slowdown over an epoch measured at the largest finished size (more images
+need a repeat as theta grows), and writes the projected hours per epoch and for the
+paper's 15 epochs to ``study/cost_N6400.md`` / ``.json``, with the fit over the
+measured sizes beside it as a check.
 
 Outputs (``results/diehl_cook_sizes/``, ``results/diehl_cook_sizes-<task>/`` for another
 task than Fashion-MNIST, or ``--out``): one directory per run
@@ -45,6 +49,10 @@ EPOCHS = {100: 1, 400: 3, 1600: 1}
 QUICK = {"task": "digits", "sizes": (20, 40), "seeds": (0,), "epochs": 1}
 QUICK_RUN = ["--n-train", "300", "--n-test", "100", "--checkpoint-every", "100"]
 QUICK_RUN += ["--curve-test", "60", "--record-every", "100"]
+# The cost run of --project N: training examples (the history records every "record"),
+# labelling and test examples; smaller with --quick.
+COST_RUN = {"examples": 1024, "evaluate": 256, "record": 256}
+QUICK_COST_RUN = {"examples": 200, "evaluate": 50, "record": 100}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -57,7 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help="default: EPOCHS per size")
     parser.add_argument("--paper-epochs", action="store_true", help="1, 3, 7, 15 epochs")
     parser.add_argument("--report", action="store_true", help="only gather finished runs")
-    parser.add_argument("--project", type=int, default=None, metavar="N", help="cost of N")
+    parser.add_argument(
+        "--project", type=int, default=None, metavar="N", help="measure N; project an epoch"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke-size run (a minute)")
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -178,28 +188,160 @@ def table(finished: list[dict]) -> list[dict]:
     return rows
 
 
-def project(rows: list[dict], n: int, n_train: int) -> str:
-    """The cost of one epoch at N = ``n``, projected from the measured sizes.
-
-    Training time per example grows about linearly in N at these sizes (the input
-    synapses dominate: 784 N of them); the fit of log(seconds per example) against
-    log(N) over the measured sizes gives the exponent."""
+def fitted_cost(rows: list[dict], n: int) -> tuple[float, float] | None:
+    """Seconds per training example at N = ``n`` fitted over the measured sizes, and the
+    fitted exponent: log(seconds per example) against log(N), over each size's whole run."""
     measured = [(r["n_excitatory"], 1 / r["train_examples_per_second"]) for r in rows]
     if len(measured) < 2:
-        return "need two measured sizes to project"
+        return None
     x, y = np.log([m[0] for m in measured]), np.log([m[1] for m in measured])
     slope, intercept = np.polyfit(x, y, 1)
-    per_example = float(np.exp(intercept + slope * np.log(n)))
-    hours = per_example * n_train / 3600
+    return float(np.exp(intercept + slope * np.log(n))), float(slope)
+
+
+def measure_cost(args, n: int, single) -> dict:
+    """Run N = ``n`` on the first images of the task (``COST_RUN``: a thousand training
+    images, 256 labelling and 256 test images), the paper's dynamics and protocol
+    otherwise, and return its metrics and history: the measured cost of that size.
+
+    The run's accuracy means nothing (a thousand images) and is not reported. A cost run
+    already in the output directory is reused."""
+    cost = QUICK_COST_RUN if args.quick else COST_RUN
+    out = args.out / f"{args.task}-N{n}-cost"
+    command = ["--task", args.task, "--n-excitatory", str(n), "--seed", "0", "--epochs", "1"]
+    command += ["--n-train", str(cost["examples"]), "--n-label", str(cost["evaluate"])]
+    command += ["--n-test", str(cost["evaluate"]), "--curve-test", "0", "--out", str(out)]
+    command += ["--record-every", str(cost["record"])]
+    command += ["--checkpoint-every", str(cost["examples"])]
+    if args.data_dir is not None:
+        command += ["--data-dir", str(args.data_dir)]
+    if args.no_progress:
+        command.append("--no-progress")
+    if not (out / "metrics.json").exists():
+        single["main"](command)
+    metrics = json.loads((out / "metrics.json").read_text())
+    metrics["history"] = dict(np.load(out / "history.npz"))
+    return metrics
+
+
+def _early_and_epoch(history: dict, early: int, n_train: int) -> tuple[float, float, float, float]:
+    """Seconds and presentations per training example over the first ``early`` examples
+    and over the whole first epoch, from a run's history (cumulative totals recorded
+    every few hundred examples, interpolated between records)."""
+    examples = np.asarray(history["examples"], dtype=float)
+    if len(examples) == 0 or examples[-1] < n_train:
+        raise ValueError(f"the history does not reach {n_train} examples (one epoch)")
+    seconds = np.interp([early, n_train], examples, history["seconds"], left=np.nan)
+    presentations = np.interp([early, n_train], examples, history["presentations"], left=np.nan)
+    if not np.isfinite(seconds).all():
+        raise ValueError(f"the history starts after {early} examples")
     return (
-        f"N = {n}: {per_example * 1000:.0f} ms per training example (seconds ~ N^{slope:.2f} "
-        f"fitted over N = {', '.join(str(m[0]) for m in measured)}), {hours:.1f} h per epoch "
-        f"of {n_train:,} images on one core of this machine, {15 * hours / 24:.1f} days for "
-        "the paper's 15 epochs (labelling and testing not included)"
+        seconds[0] / early,
+        presentations[0] / early,
+        seconds[1] / n_train,
+        presentations[1] / n_train,
     )
 
 
-def write_study(args, finished, missing, rows) -> Path:
+def project_measured(cost: dict, reference: dict, n_train: int, n_test: int) -> dict:
+    """The cost of N = cost's size on the whole task, from its measured cost run.
+
+    Training slows as the network learns: more images need a repeat (fewer than five
+    spikes) once theta has grown. The cost run sees only the first images, so its
+    seconds per example are scaled by the ratio (first epoch / first images) measured
+    in the largest finished run (``reference``, its own history). Labelling and test
+    run with plasticity off and are taken as measured. N = ``cost``'s size is trained for
+    the paper's epochs at that size (15 at N = 6400), else one."""
+    from spiking.networks.diehl_cook import PAPER_VARIANTS
+
+    early = int(cost["examples_seen"])
+    cost_s, cost_p, _, _ = _early_and_epoch(cost["history"], early, early)
+    ref_early_s, ref_early_p, ref_epoch_s, ref_epoch_p = _early_and_epoch(
+        reference["history"], early, reference["task"]["n_train"]
+    )
+    slowdown = ref_epoch_s / ref_early_s
+    train = cost_s * slowdown
+    label = 1 / cost["label_examples_per_second"]
+    test = 1 / cost["test_examples_per_second"]
+    epoch_hours = train * n_train / 3600
+    evaluation_hours = (label * n_train + test * n_test) / 3600
+    epochs = PAPER_VARIANTS.get(cost["n_excitatory"], (1,))[0]
+    return {
+        "n_excitatory": cost["n_excitatory"],
+        "measured_examples": early,
+        "measured_train_seconds_per_example": cost_s,
+        "measured_presentations_per_example": cost_p,
+        "measured_label_seconds_per_example": label,
+        "measured_test_seconds_per_example": test,
+        "reference_n_excitatory": reference["n_excitatory"],
+        "reference_early_seconds_per_example": ref_early_s,
+        "reference_epoch_seconds_per_example": ref_epoch_s,
+        "reference_early_presentations_per_example": ref_early_p,
+        "reference_epoch_presentations_per_example": ref_epoch_p,
+        "slowdown": slowdown,
+        "projected_train_seconds_per_example": train,
+        "epoch_hours": epoch_hours,
+        "evaluation_hours": evaluation_hours,
+        "paper_epochs": epochs,
+        "paper_epochs_hours": epochs * epoch_hours + evaluation_hours,
+    }
+
+
+def projection(args, finished: list[dict], rows: list[dict]) -> tuple[dict, str]:
+    """``--project N``: measure N's cost with a short run and project a whole epoch.
+
+    The reference for the slowdown over an epoch is the largest finished size whose
+    run directory holds its history. The fit over the measured sizes' whole runs
+    (``fitted_cost``) is reported beside it as a check."""
+    single = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
+    cost = measure_cost(args, args.project, single)
+    with_history = [
+        m
+        for m in finished
+        if (run_directory(args, m["n_excitatory"], m["seed"]) / "history.npz").exists()
+    ]
+    if not with_history:
+        raise SystemExit(f"--project: no finished run under {args.out} keeps its history.npz")
+    reference = max(with_history, key=lambda m: (m["n_excitatory"], -m["seed"]))
+    history = run_directory(args, reference["n_excitatory"], reference["seed"]) / "history.npz"
+    reference = dict(reference, history=dict(np.load(history)))
+    n_train, n_test = finished[0]["task"]["n_train"], finished[0]["task"]["n_test"]
+    result = project_measured(cost, reference, n_train, n_test)
+    fitted = fitted_cost(rows, args.project)
+    result["fitted_train_seconds_per_example"] = fitted[0] if fitted else None
+    result["fitted_exponent"] = fitted[1] if fitted else None
+    result["fitted_over"] = [r["n_excitatory"] for r in rows]
+    r = result
+    lines = [
+        f"# The cost of N = {r['n_excitatory']:,} on this machine (one core)\n",
+        f"Measured: a run of N = {r['n_excitatory']:,} on the first {r['measured_examples']:,} "
+        f"training images took {1000 * r['measured_train_seconds_per_example']:.0f} ms per "
+        f"image ({r['measured_presentations_per_example']:.2f} presentations per image); "
+        f"labelling {1000 * r['measured_label_seconds_per_example']:.0f} ms and testing "
+        f"{1000 * r['measured_test_seconds_per_example']:.0f} ms per image.\n",
+        f"Slowdown over an epoch, measured at N = {r['reference_n_excitatory']:,}: "
+        f"{1000 * r['reference_early_seconds_per_example']:.0f} ms per image over the first "
+        f"{r['measured_examples']:,}, {1000 * r['reference_epoch_seconds_per_example']:.0f} ms "
+        f"over its first epoch (x {r['slowdown']:.2f}; presentations per image "
+        f"{r['reference_early_presentations_per_example']:.2f} -> "
+        f"{r['reference_epoch_presentations_per_example']:.2f}).\n",
+        f"Projected: {1000 * r['projected_train_seconds_per_example']:.0f} ms per training "
+        f"image, {r['epoch_hours']:.1f} h per epoch of {n_train:,} images, "
+        f"{r['evaluation_hours']:.1f} h to label on {n_train:,} and test on {n_test:,}; the "
+        f"paper's {_epochs(r['paper_epochs'])}: {r['paper_epochs_hours']:.0f} h "
+        f"({r['paper_epochs_hours'] / 24:.1f} days). Without the slowdown (the first "
+        f"images' rate throughout): {r['epoch_hours'] / r['slowdown']:.1f} h per epoch.\n",
+    ]
+    if fitted:
+        lines.append(
+            f"Check: the fit of seconds per image against N over the measured sizes "
+            f"({', '.join(str(n) for n in r['fitted_over'])}; seconds ~ N^{fitted[1]:.2f}) "
+            f"gives {1000 * fitted[0]:.0f} ms per training image at N = {args.project:,}.\n"
+        )
+    return result, "\n".join(lines)
+
+
+def write_study(args, finished, missing, rows, projected=None) -> Path:
     import matplotlib.pyplot as plt
 
     from compare.files import staged_directory, write_csv
@@ -275,6 +417,11 @@ def write_study(args, finished, missing, rows) -> Path:
             text += [f"- N = {n}, seed {seed}: {why}" for (n, seed), why in missing.items()]
             text.append("")
         (staging / "sizes.md").write_text("\n".join(text))
+        if projected is not None:
+            result, text = projected
+            name = f"cost_N{result['n_excitatory']}"
+            (staging / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+            (staging / f"{name}.md").write_text(text)
     return args.out / "study"
 
 
@@ -329,9 +476,10 @@ def main(argv=None) -> int:
     if not finished:
         raise SystemExit(f"no finished run under {args.out}; run without --report first")
     rows = table(finished)
-    study = write_study(args, finished, missing, rows)
-    if args.project is not None:
-        print(project(rows, args.project, finished[0]["task"]["n_train"]))
+    projected = projection(args, finished, rows) if args.project is not None else None
+    study = write_study(args, finished, missing, rows, projected)
+    if projected is not None:
+        print(projected[1])
     for r in rows:
         print(
             f"N = {r['n_excitatory']}: {100 * r['accuracy']:.1f} % over {r['seeds']} seed(s), "

@@ -2,6 +2,7 @@
 runner, partial_fit) and each spec-driven study script's --quick mode, end to end."""
 
 import csv
+import json
 import math
 import runpy
 from pathlib import Path
@@ -311,6 +312,60 @@ def test_diehl_cook_sizes_quick_writes_the_size_table_and_learning_curves(tmp_pa
     )
     (row,) = _csv(tmp_path / "study" / "sizes.csv")
     assert row["n_excitatory"] == "20" and row["seeds"] == "2"
+    # --project N measures N on a short run and projects an epoch from it
+    capsys.readouterr()
+    args = ["--quick", "--report", "--project", "60", "--no-progress", "--out", str(tmp_path)]
+    assert _main("diehl_cook_sizes")(args) == 0
+    assert "The cost of N = 60" in capsys.readouterr().out
+    cost = json.loads((tmp_path / "study" / "cost_N60.json").read_text())
+    measured = json.loads((tmp_path / "digits-N60-cost" / "metrics.json").read_text())
+    assert cost["reference_n_excitatory"] == 40 and measured["examples_seen"] == 200
+    assert cost["measured_train_seconds_per_example"] > 0 and cost["slowdown"] > 0
+    assert cost["epoch_hours"] == pytest.approx(
+        cost["projected_train_seconds_per_example"] * 300 / 3600
+    )
+
+
+def test_diehl_cook_sizes_projects_the_measured_cost_with_the_reference_slowdown():
+    study = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_sizes.py"), run_name="not_main")
+    # the reference: 10 ms per image over its first 1,000 images, 25 ms over its epoch
+    # of 4,000 (60 s over the first 1,000, then 2 presentations per image and 0.03 s each)
+    reference = {
+        "n_excitatory": 400,
+        "task": {"n_train": 4000},
+        "history": {
+            "examples": np.array([500, 1000, 2000, 4000]),
+            "seconds": np.array([5.0, 10.0, 40.0, 100.0]),
+            "presentations": np.array([500, 1000, 3000, 7000]),
+        },
+    }
+    cost = {
+        "n_excitatory": 6400,
+        "examples_seen": 1000,
+        "label_examples_per_second": 4.0,
+        "test_examples_per_second": 5.0,
+        "history": {
+            "examples": np.array([500, 1000]),
+            "seconds": np.array([100.0, 200.0]),
+            "presentations": np.array([550, 1100]),
+        },
+    }
+    result = study["project_measured"](cost, reference, n_train=60_000, n_test=10_000)
+    assert result["measured_train_seconds_per_example"] == pytest.approx(0.2)
+    assert result["measured_presentations_per_example"] == pytest.approx(1.1)
+    assert result["slowdown"] == pytest.approx(2.5)
+    assert result["reference_epoch_presentations_per_example"] == pytest.approx(1.75)
+    assert result["projected_train_seconds_per_example"] == pytest.approx(0.5)
+    assert result["epoch_hours"] == pytest.approx(0.5 * 60_000 / 3600)
+    assert result["evaluation_hours"] == pytest.approx((60_000 / 4 + 10_000 / 5) / 3600)
+    assert result["paper_epochs"] == 15  # the paper trained N = 6400 for 15 epochs
+    assert result["paper_epochs_hours"] == pytest.approx(
+        15 * result["epoch_hours"] + result["evaluation_hours"]
+    )
+    # a reference whose history stops short of an epoch cannot give the slowdown
+    short = dict(reference, history={k: v[:2] for k, v in reference["history"].items()})
+    with pytest.raises(ValueError, match="does not reach 4000 examples"):
+        study["project_measured"](cost, short, n_train=60_000, n_test=10_000)
 
 
 @pytest.mark.slow  # compiles N = 100 builds of two dynamics and N = 100 of the authors'
