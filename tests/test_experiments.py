@@ -127,6 +127,20 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert [r["readout"] for r in rows[1:]] == ["drive", "cosine", "drive", "cosine", "euclidean"]
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 and r["test_examples"] == "60" for r in rows)
 
+    # The decayed-threshold diagnosis reads the run: its own test pass first (the run's
+    # accuracy: the first pass after loading draws the run's spikes), then the network
+    # with its decayed neurons' theta raised, labelled again.
+    diagnose = _script("diehl_cook_decayed_theta")["main"]
+    out = tmp_path / "decayed"
+    assert diagnose(["--run", str(tmp_path), "--margin", "12", "--out", str(out)]) == 0
+    result = json.loads((out / "decayed_theta.json").read_text())
+    assert result["n_excitatory"] == 20 and result["test_images"] == 60
+    assert result["accuracy"] == result["run_accuracy"] == metrics["accuracy"]
+    assert 0 <= result["decayed_neurons"] <= 20 and 0.0 <= result["test_winner_decayed_share"] <= 1
+    assert "Within 12 mV of rest" in (out / "decayed_theta.md").read_text()
+    with pytest.raises(SystemExit):  # not a finished run
+        diagnose(["--run", str(out)])
+
 
 def test_classic_networks_quick_writes_accuracies_beside_published_numbers(tmp_path):
     from compare.data.tasks import DEBIAN_FASHION_MNIST_DIR

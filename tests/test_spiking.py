@@ -367,6 +367,15 @@ def test_spike_queue_patch_keeps_the_file_time_and_falls_back_when_absent(tmp_pa
     assert (other / "brianlib" / "spikequeue.h").read_text() == original.read_text()
 
 
+def test_threshold_above_rest_is_13_mv_fresh_and_at_rest_when_theta_is_7_mv():
+    # v_thresh + theta - offset - v_rest = -52 + theta - 20 + 65 mV (the authors' constants)
+    model = DiehlCook2015(n_excitatory=3)
+    with pytest.raises(NotFittedError):
+        model.threshold_above_rest()
+    model.theta_ = np.array([20e-3, 7e-3, 0.0])
+    np.testing.assert_allclose(model.threshold_above_rest(), [13e-3, 0.0, -7e-3], atol=1e-12)
+
+
 @pytest.mark.slow  # two standalone builds and runs: about 50 s
 def test_block_pushes_of_the_patched_queue_give_bit_identical_results(tmp_path, monkeypatch):
     """The patched spike queue fills every slot with the same synapses in the same

@@ -712,6 +712,22 @@ class DiehlCook2015(ClassifierMixin, BaseEstimator):
         """Excitatory spike counts per example (accepted presentation), shape (n, N)."""
         return self._present(self._check_X(X), learning=False, desc="predict").counts
 
+    def threshold_above_rest(self) -> np.ndarray:
+        """How far each excitatory neuron's firing threshold now lies above its resting
+        potential, in volts: ``v_thresh + theta - offset - v_rest``, shape (N,).
+
+        13 mV for a fresh network (theta = 20 mV). Theta grows only when the neuron fires
+        while learning and decays with ``tau_theta`` (1e7 ms, 20,000 presentations of
+        500 ms) otherwise, so a neuron that rarely wins drifts towards firing on almost
+        no input; at 0 or below it fires with none (the authors' constants put that at
+        theta = 7 mV). In test mode theta is frozen, and such neurons win whatever
+        their receptive fields.
+        """
+        check_is_fitted(self, "theta_")
+        p = self._params()
+        gap = p.excitatory.v_thresh - p.threshold.offset - p.excitatory.v_rest
+        return float(gap / volt) + self.theta_
+
     def decision_latency(self, X, y) -> np.ndarray:
         """Time to decision of each example (s), NaN where the network ends wrong.
 
