@@ -138,6 +138,16 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert result["accuracy"] == result["run_accuracy"] == metrics["accuracy"]
     assert 0 <= result["decayed_neurons"] <= 20 and 0.0 <= result["test_winner_decayed_share"] <= 1
     assert "Within 12 mV of rest" in (out / "decayed_theta.md").read_text()
+    if result["decayed_neurons"]:  # the counterfactual runs only where a neuron decayed
+        assert 0.0 <= result["accuracy_with_decayed_theta_raised"] <= 1.0
+    only = ["--run", str(tmp_path), "--thresholds-only", "--out", str(out / "thresholds")]
+    assert diagnose(only) == 0
+    thresholds = json.loads((out / "thresholds" / "decayed_theta.json").read_text())
+    assert "accuracy" not in thresholds
+    assert (
+        thresholds["threshold_above_rest_mv_percentiles"]
+        == (result["threshold_above_rest_mv_percentiles"])
+    )
     with pytest.raises(SystemExit):  # not a finished run
         diagnose(["--run", str(out)])
 
