@@ -16,8 +16,8 @@ asks for all of the paper's. N = 6400 is not trained: ``--project 6400`` measure
 on the first 1,024 training images (and 256 labelling and test images), scales that
 rate by the slowdown over an epoch measured at the largest finished size (more images
 need a repeat as theta grows), and writes the projected hours per epoch and for the
-paper's 15 epochs to ``study/cost_N6400.md`` / ``.json``, with the fit over the
-measured sizes beside it as a check.
+paper's 15 epochs to ``study/cost_N6400.md`` / ``.json``; each later ``--report``
+projects it again from the runs finished by then.
 
 Outputs (``results/diehl_cook_sizes/``, ``results/diehl_cook_sizes-<task>/`` for another
 task than Fashion-MNIST, or ``--out``): one directory per run
@@ -72,6 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.project is not None and args.project < 1:
+        parser.error(f"--project must be a positive number of neurons, got {args.project}")
     if args.quick:
         args.task, args.epochs = QUICK["task"], args.epochs or QUICK["epochs"]
         args.sizes, args.seeds = args.sizes or QUICK["sizes"], args.seeds or QUICK["seeds"]
@@ -188,17 +190,6 @@ def table(finished: list[dict]) -> list[dict]:
     return rows
 
 
-def fitted_cost(rows: list[dict], n: int) -> tuple[float, float] | None:
-    """Seconds per training example at N = ``n`` fitted over the measured sizes, and the
-    fitted exponent: log(seconds per example) against log(N), over each size's whole run."""
-    measured = [(r["n_excitatory"], 1 / r["train_examples_per_second"]) for r in rows]
-    if len(measured) < 2:
-        return None
-    x, y = np.log([m[0] for m in measured]), np.log([m[1] for m in measured])
-    slope, intercept = np.polyfit(x, y, 1)
-    return float(np.exp(intercept + slope * np.log(n))), float(slope)
-
-
 def measure_cost(args, n: int, single) -> dict:
     """Run N = ``n`` on the first images of the task (``COST_RUN``: a thousand training
     images, 256 labelling and 256 test images), the paper's dynamics and protocol
@@ -287,14 +278,22 @@ def project_measured(cost: dict, reference: dict, n_train: int, n_test: int) -> 
     }
 
 
-def projection(args, finished: list[dict], rows: list[dict]) -> tuple[dict, str]:
-    """``--project N``: measure N's cost with a short run and project a whole epoch.
+def cost_sizes(args) -> list[int]:
+    """The sizes with a finished cost run in the output directory (``--project`` made them)."""
+    sizes = set()
+    for path in args.out.glob(f"{args.task}-N*-cost/metrics.json"):
+        sizes.add(int(path.parent.name[len(args.task) + 2 : -len("-cost")]))
+    return sorted(sizes)
 
-    The reference for the slowdown over an epoch is the largest finished size whose
-    run directory holds its history. The fit over the measured sizes' whole runs
-    (``fitted_cost``) is reported beside it as a check."""
+
+def projection(args, n: int, finished: list[dict]) -> tuple[dict, str]:
+    """The projected cost of N = ``n``: its cost run (run now if missing) and the slowdown
+    over an epoch of the largest finished size whose run directory holds its history.
+
+    Every ``--report`` projects again each cost run in the output directory, with the
+    runs finished by then; only ``--project`` starts a cost run."""
     single = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
-    cost = measure_cost(args, args.project, single)
+    cost = measure_cost(args, n, single)
     with_history = [
         m
         for m in finished
@@ -307,10 +306,6 @@ def projection(args, finished: list[dict], rows: list[dict]) -> tuple[dict, str]
     reference = dict(reference, history=dict(np.load(history)))
     n_train, n_test = finished[0]["task"]["n_train"], finished[0]["task"]["n_test"]
     result = project_measured(cost, reference, n_train, n_test)
-    fitted = fitted_cost(rows, args.project)
-    result["fitted_train_seconds_per_example"] = fitted[0] if fitted else None
-    result["fitted_exponent"] = fitted[1] if fitted else None
-    result["fitted_over"] = [r["n_excitatory"] for r in rows]
     r = result
     lines = [
         f"# The cost of N = {r['n_excitatory']:,} on this machine (one core)\n",
@@ -332,16 +327,10 @@ def projection(args, finished: list[dict], rows: list[dict]) -> tuple[dict, str]
         f"({r['paper_epochs_hours'] / 24:.1f} days). Without the slowdown (the first "
         f"images' rate throughout): {r['epoch_hours'] / r['slowdown']:.1f} h per epoch.\n",
     ]
-    if fitted:
-        lines.append(
-            f"Check: the fit of seconds per image against N over the measured sizes "
-            f"({', '.join(str(n) for n in r['fitted_over'])}; seconds ~ N^{fitted[1]:.2f}) "
-            f"gives {1000 * fitted[0]:.0f} ms per training image at N = {args.project:,}.\n"
-        )
     return result, "\n".join(lines)
 
 
-def write_study(args, finished, missing, rows, projected=None) -> Path:
+def write_study(args, finished, missing, rows, projected=()) -> Path:
     import matplotlib.pyplot as plt
 
     from compare.files import staged_directory, write_csv
@@ -417,8 +406,7 @@ def write_study(args, finished, missing, rows, projected=None) -> Path:
             text += [f"- N = {n}, seed {seed}: {why}" for (n, seed), why in missing.items()]
             text.append("")
         (staging / "sizes.md").write_text("\n".join(text))
-        if projected is not None:
-            result, text = projected
+        for result, text in projected:
             name = f"cost_N{result['n_excitatory']}"
             (staging / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
             (staging / f"{name}.md").write_text(text)
@@ -476,10 +464,11 @@ def main(argv=None) -> int:
     if not finished:
         raise SystemExit(f"no finished run under {args.out}; run without --report first")
     rows = table(finished)
-    projected = projection(args, finished, rows) if args.project is not None else None
+    sizes = sorted(set(cost_sizes(args)) | ({args.project} if args.project else set()))
+    projected = [projection(args, n, finished) for n in sizes]
     study = write_study(args, finished, missing, rows, projected)
-    if projected is not None:
-        print(projected[1])
+    for _, text in projected:
+        print(text)
     for r in rows:
         print(
             f"N = {r['n_excitatory']}: {100 * r['accuracy']:.1f} % over {r['seeds']} seed(s), "

@@ -324,6 +324,12 @@ def test_diehl_cook_sizes_quick_writes_the_size_table_and_learning_curves(tmp_pa
     assert cost["epoch_hours"] == pytest.approx(
         cost["projected_train_seconds_per_example"] * 300 / 3600
     )
+    # a later --report projects it again from what is on disk, running nothing
+    assert _main("diehl_cook_sizes")(["--quick", "--report", "--out", str(tmp_path)]) == 0
+    again = json.loads((tmp_path / "study" / "cost_N60.json").read_text())
+    assert again == cost
+    with pytest.raises(SystemExit):
+        _main("diehl_cook_sizes")(["--quick", "--project", "0", "--out", str(tmp_path)])
 
 
 def test_diehl_cook_sizes_projects_the_measured_cost_with_the_reference_slowdown():
