@@ -839,10 +839,18 @@ DC_RULES = {
 }
 """The four rules of Diehl & Cook (2015), by name; ``"triplet"`` is their code's."""
 
-_VARIANT_UPDATES = {  # (on_pre weight change or None, on_post weight change)
-    PowerLawSTDP: (None, "eta * (pre - x_tar) * (w_max - w) ** mu"),
+# (on_pre weight change or None, on_post weight change). The power laws read the weight
+# clipped to [0, w_max]: the network's normalisation between examples can lift a weight
+# above w_max, where (w_max - w) ** mu is undefined (NaN in the generated C++, which then
+# spreads through the neuron's whole column at the next normalisation). There the
+# weight counts as saturated: no potentiation.
+_VARIANT_UPDATES = {
+    PowerLawSTDP: (None, "eta * (pre - x_tar) * clip(w_max - w, 0, w_max) ** mu"),
     ExponentialSTDP: (None, "eta * (pre * exp(-beta * w) - x_tar * exp(-beta * (w_max - w)))"),
-    PrePostSTDP: ("-eta_pre * post * w ** mu", "eta_post * pre * (w_max - w) ** mu"),
+    PrePostSTDP: (
+        "-eta_pre * post * clip(w, 0, w_max) ** mu",
+        "eta_post * pre * clip(w_max - w, 0, w_max) ** mu",
+    ),
 }
 
 
@@ -852,7 +860,9 @@ def dc_variant_stdp(rule, *, learning: bool = True, target: str | None = "ge") -
     :class:`DiehlCookSTDP` is :func:`diehl_cook_stdp`; the others keep a presynaptic
     trace ``pre`` (and :class:`PrePostSTDP` a postsynaptic trace ``post``), set to 1 on
     a spike and decaying exactly between spikes (event-driven), and clip ``w`` to
-    ``[0, w_max]`` after every change. Arguments as :func:`diehl_cook_stdp`.
+    ``[0, w_max]`` after every change. A weight above ``w_max`` (the network's
+    normalisation can lift one there) counts as ``w_max`` in the power laws, so it is
+    not potentiated, never NaN. Arguments as :func:`diehl_cook_stdp`.
     """
     if isinstance(rule, DiehlCookSTDP):
         return diehl_cook_stdp(rule, learning=learning, target=target)

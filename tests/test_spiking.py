@@ -708,6 +708,12 @@ def test_the_papers_other_learning_rules_train_the_network(rule, tmp_path):
     assert loaded.stdp_rule == rule
     loaded.partial_fit(X[:20], y[:20])
     assert not np.array_equal(loaded.weights_, model.weights_)
+    # a NaN weight stops the pass with an error, and the model keeps its state
+    loaded.weights_[3, 0] = np.nan
+    before = loaded.weights_.copy()
+    with pytest.raises(FloatingPointError, match=r"input_exc.w became NaN or infinite"):
+        loaded.partial_fit(X[:20], y[:20])
+    assert np.array_equal(loaded.weights_, before, equal_nan=True)
     with pytest.raises(ValueError, match="stdp_rule must be one of"):
         DiehlCook2015(n_excitatory=N, stdp_rule="hebb").fit(X, y)
 

@@ -423,6 +423,21 @@ def test_dc_variant_rules_match_their_windows(rule, w0):
         assert np.all((window[DELTAS >= 0] > 0) == (x_pre > _break_even(rule, w0)))
 
 
+@pytest.mark.parametrize("rule", [PowerLawSTDP(), ExponentialSTDP(), PrePostSTDP()])
+def test_dc_variant_rules_keep_a_weight_above_w_max_finite(rule):
+    """The network's normalisation can lift a weight above w_max, where (w_max - w)^mu
+    is undefined: the rule must not turn it into NaN (which normalisation would spread
+    through the whole column). Pre before post, post before pre, at w = 1.2."""
+    w = _run_synapses(dc_variant_stdp(rule, target=None), *_pairs(DELTAS), w0=1.2)
+    assert np.all(np.isfinite(w))
+    assert np.all((w >= 0) & (w <= rule.w_max))  # clipped back into range
+    if not isinstance(rule, ExponentialSTDP):  # (defined beyond w_max: e^(-beta w))
+        # the power laws see the weight as w_max, so no potentiation, and the first
+        # event clips it to w_max: what is left is the window at w_max, from w_max
+        at_bound = np.clip(rule.w_max + dc_variant_window(rule, DELTAS * ms, rule.w_max), 0, 1)
+        assert np.allclose(w, at_bound, rtol=0, atol=EXACT)
+
+
 def _break_even(rule, w):
     """The pre trace at which a post spike leaves w unchanged."""
     if isinstance(rule, PowerLawSTDP):

@@ -1562,6 +1562,7 @@ class _Pass:
             if keep_spikes:
                 spikes.extend(chunk_spikes)
             state = net.read()
+            _check_finite(state, start, start + len(chunk))
             shift = n_presentations * float(net.period / second)
             for obj, var, is_time in _state_variables(self.layout):
                 if is_time:
@@ -1650,6 +1651,19 @@ class _Pass:
             remaining = len(rates) - int(net.controller.example[0])
             net.net.run(remaining * net.period, namespace={})
         return net
+
+
+def _check_finite(state: dict, start: int, stop: int) -> None:
+    """Stop a pass whose weights or thresholds became NaN or infinite (a learning rule
+    undefined somewhere; normalisation spreads one NaN through a neuron's column).
+    The model keeps what it had before the pass: the pass has not returned."""
+    for obj, var in (("input_exc", "w"), ("exc", "theta")):
+        bad = int(np.count_nonzero(~np.isfinite(state[obj, var])))
+        if bad:
+            raise FloatingPointError(
+                f"{bad} values of {obj}.{var} became NaN or infinite during examples "
+                f"{start}-{stop - 1} of this pass; the model keeps its state from before it"
+            )
 
 
 @dataclass(frozen=True)
