@@ -108,6 +108,7 @@ def diagnose(model, task, margin_mv: float, simulate: bool = True) -> dict:
         test_winner_decayed_share=float(decayed[winners].mean()),
         test_spike_share_of_decayed=float(counts[:, decayed].sum() / max(counts.sum(), 1.0)),
         distinct_test_winners=int(len(np.unique(winners))),
+        top_winner_share=float(np.bincount(winners).max() / len(winners)),
         accuracy=float(np.mean(predicted == np.asarray(task.y_test))),
     )
     if decayed.any():
@@ -144,7 +145,8 @@ def write(result: dict, out: Path, source: str) -> None:
             f"On the {r['test_images']:,} test images the decayed neurons are the most active "
             f"neuron on {100 * r['test_winner_decayed_share']:.0f} % of the images and fire "
             f"{100 * r['test_spike_share_of_decayed']:.0f} % of the spikes "
-            f"({r['distinct_test_winners']} distinct winners; {r['silent_on_test']} neurons "
+            f"({r['distinct_test_winners']} distinct winners, the commonest on "
+            f"{100 * r['top_winner_share']:.0f} % of the images; {r['silent_on_test']} neurons "
             f"never fire). Test accuracy as trained: {100 * r['accuracy']:.1f} % in this pass"
             + (
                 f" ({100 * r['run_accuracy']:.1f} % in the run's own test pass; each pass "

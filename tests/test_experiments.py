@@ -137,6 +137,7 @@ def test_diehl_cook_2015_writes_metrics_figures_and_a_loadable_model(tmp_path, m
     assert result["n_excitatory"] == 20 and result["test_images"] == 60
     assert result["accuracy"] == result["run_accuracy"] == metrics["accuracy"]
     assert 0 <= result["decayed_neurons"] <= 20 and 0.0 <= result["test_winner_decayed_share"] <= 1
+    assert 1 / 60 <= result["top_winner_share"] <= 1.0
     assert "Within 12 mV of rest" in (out / "decayed_theta.md").read_text()
     if result["decayed_neurons"]:  # the counterfactual runs only where a neuron decayed
         assert 0.0 <= result["accuracy_with_decayed_theta_raised"] <= 1.0
