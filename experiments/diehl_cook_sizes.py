@@ -13,7 +13,7 @@ this command is run again, with a learning-curve point at each checkpoint.
 The epochs per size default to what this 2-core machine affords (``EPOCHS``: the
 paper's for N = 100 and 400, one of the paper's seven for N = 1600); ``--paper-epochs``
 asks for all of the paper's. N = 6400 is not trained: ``--project 6400`` measures it
-on the first 1,024 training images (and 256 labelling and test images), scales that
+on 1,024 training images (a stratified subset; 256 labelling and test images), scales that
 rate by the slowdown over an epoch measured at the largest finished size (more images
 need a repeat as theta grows), and writes the projected hours per epoch and for the
 paper's 15 epochs to ``study/cost_N6400.md`` / ``.json``; each later ``--report``
@@ -191,7 +191,7 @@ def table(finished: list[dict]) -> list[dict]:
 
 
 def measure_cost(args, n: int, single) -> dict:
-    """Run N = ``n`` on the first images of the task (``COST_RUN``: a thousand training
+    """Run N = ``n`` on a stratified subset of the task (``COST_RUN``: 1,024 training
     images, 256 labelling and 256 test images), the paper's dynamics and protocol
     otherwise, and return its metrics and history: the measured cost of that size.
 
@@ -309,9 +309,10 @@ def projection(args, n: int, finished: list[dict]) -> tuple[dict, str]:
     r = result
     lines = [
         f"# The cost of N = {r['n_excitatory']:,} on this machine (one core)\n",
-        f"Measured: a run of N = {r['n_excitatory']:,} on the first {r['measured_examples']:,} "
+        f"Measured: a run of N = {r['n_excitatory']:,} on {r['measured_examples']:,} "
         f"training images took {1000 * r['measured_train_seconds_per_example']:.0f} ms per "
-        f"image ({r['measured_presentations_per_example']:.2f} presentations per image); "
+        f"image ({r['measured_presentations_per_example']:.2f} presentations per image, "
+        "the network fresh); "
         f"labelling {1000 * r['measured_label_seconds_per_example']:.0f} ms and testing "
         f"{1000 * r['measured_test_seconds_per_example']:.0f} ms per image.\n",
         f"Slowdown over an epoch, measured at N = {r['reference_n_excitatory']:,}: "
