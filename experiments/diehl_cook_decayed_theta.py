@@ -22,9 +22,11 @@ and measures that:
   protocol), tested on the same images. Nothing else changes, so the difference is what
   the decayed thresholds cost.
 
-Run ``python experiments/diehl_cook_decayed_theta.py --run results/diehl_cook_sizes-
-mnist-5k_n4000/mnist-5k-N1600-seed0`` (the run directory: its ``run.json`` and ``metrics.json``
-name the task, subset and seed; about 5 minutes at N = 1600 on 4,000 + 1,000 images). Results go to
+Run ``python experiments/diehl_cook_decayed_theta.py --run
+results/diehl_cook_sizes-mnist-5k/mnist-5k-N1600-seed0``: a run directory as
+``diehl_cook_sizes.py`` leaves it, with its ``model.npz`` (not committed under
+``results/``); its ``run.json`` and ``metrics.json`` name the task, subset and seed.
+About 5 minutes at N = 1600 on 4,000 + 1,000 images. Results go to
 ``<run>/decayed_theta.json`` and ``.md``, or ``--out``. ``--thresholds-only`` reports the
 thresholds alone (seconds: no simulation).
 """
@@ -171,6 +173,7 @@ def write(result: dict, out: Path, source: str) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from compare.files import recorded_path
     from spiking.networks.diehl_cook import DiehlCook2015
 
     run = json.loads((args.run / "run.json").read_text())
@@ -178,7 +181,7 @@ def main(argv=None) -> int:
     task = load_run_task(run, metrics, args.data_dir)
     model = DiehlCook2015.load(args.model)
     result = diagnose(model, task, args.margin, simulate=not args.thresholds_only)
-    result["model"] = str(args.model)
+    result["model"] = recorded_path(args.model)
     if args.model == args.run / "model.npz" and not args.thresholds_only:
         result["run_accuracy"] = metrics["accuracy"]
     write(result, args.out, args.run.name)
