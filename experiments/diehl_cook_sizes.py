@@ -103,9 +103,21 @@ def run_directory(args, n: int, seed: int) -> Path:
     return args.out / f"{args.task}-N{n}-seed{seed}"
 
 
+def _single_run():
+    """The namespace of ``experiments/diehl_cook_2015.py`` (its ``main`` runs one size)."""
+    return runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
+
+
+def _cost_history(path: Path) -> dict:
+    """The cumulative examples, seconds and presentations of a run's history.npz, without
+    reading its weight snapshots (tens of MB at N = 1600 and up)."""
+    with np.load(path) as history:
+        return {key: history[key] for key in ("examples", "seconds", "presentations")}
+
+
 def run_all(args, runs) -> None:
     """Run (or resume, or re-evaluate) each run in turn with diehl_cook_2015.py."""
-    single = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
+    single = _single_run()
     for n, seed, epochs in runs:
         command = ["--task", args.task, "--n-excitatory", str(n), "--seed", str(seed)]
         command += ["--epochs", str(epochs), "--out", str(run_directory(args, n, seed))]
@@ -211,7 +223,7 @@ def measure_cost(args, n: int, single) -> dict:
     if not (out / "metrics.json").exists():
         single["main"](command)
     metrics = json.loads((out / "metrics.json").read_text())
-    metrics["history"] = dict(np.load(out / "history.npz"))
+    metrics["history"] = _cost_history(out / "history.npz")
     return metrics
 
 
@@ -292,8 +304,7 @@ def projection(args, n: int, finished: list[dict]) -> tuple[dict, str]:
 
     Every ``--report`` projects again each cost run in the output directory, with the
     runs finished by then; only ``--project`` starts a cost run."""
-    single = runpy.run_path(str(ROOT / "experiments" / "diehl_cook_2015.py"), run_name="study")
-    cost = measure_cost(args, n, single)
+    cost = measure_cost(args, n, _single_run())
     with_history = [
         m
         for m in finished
@@ -303,7 +314,7 @@ def projection(args, n: int, finished: list[dict]) -> tuple[dict, str]:
         raise SystemExit(f"--project: no finished run under {args.out} keeps its history.npz")
     reference = max(with_history, key=lambda m: (m["n_excitatory"], -m["seed"]))
     history = run_directory(args, reference["n_excitatory"], reference["seed"]) / "history.npz"
-    reference = dict(reference, history=dict(np.load(history)))
+    reference = dict(reference, history=_cost_history(history))
     n_train, n_test = finished[0]["task"]["n_train"], finished[0]["task"]["n_test"]
     result = project_measured(cost, reference, n_train, n_test)
     r = result
