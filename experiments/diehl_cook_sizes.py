@@ -115,18 +115,24 @@ def _cost_history(path: Path) -> dict:
         return {key: history[key] for key in ("examples", "seconds", "presentations")}
 
 
+def _run_command(args, n: int, seed: int, epochs: int, out: Path) -> list[str]:
+    """The diehl_cook_2015.py arguments of one run: task, size, seed, epochs, output."""
+    command = ["--task", args.task, "--n-excitatory", str(n), "--seed", str(seed)]
+    command += ["--epochs", str(epochs), "--out", str(out)]
+    if args.data_dir is not None:
+        command += ["--data-dir", str(args.data_dir)]
+    if args.no_progress:
+        command.append("--no-progress")
+    return command
+
+
 def run_all(args, runs) -> None:
     """Run (or resume, or re-evaluate) each run in turn with diehl_cook_2015.py."""
     single = _single_run()
     for n, seed, epochs in runs:
-        command = ["--task", args.task, "--n-excitatory", str(n), "--seed", str(seed)]
-        command += ["--epochs", str(epochs), "--out", str(run_directory(args, n, seed))]
-        if args.data_dir is not None:
-            command += ["--data-dir", str(args.data_dir)]
+        command = _run_command(args, n, seed, epochs, run_directory(args, n, seed))
         if args.quick:
             command += QUICK_RUN
-        if args.no_progress:
-            command.append("--no-progress")
         metrics = run_directory(args, n, seed) / "metrics.json"
         if metrics.exists() and json.loads(metrics.read_text())["epochs"] == epochs:
             continue  # finished: --report-style reuse, no second evaluation
@@ -211,15 +217,11 @@ def measure_cost(args, n: int, single) -> dict:
     already in the output directory is reused."""
     cost = QUICK_COST_RUN if args.quick else COST_RUN
     out = args.out / f"{args.task}-N{n}-cost"
-    command = ["--task", args.task, "--n-excitatory", str(n), "--seed", "0", "--epochs", "1"]
+    command = _run_command(args, n, 0, 1, out)
     command += ["--n-train", str(cost["examples"]), "--n-label", str(cost["evaluate"])]
-    command += ["--n-test", str(cost["evaluate"]), "--curve-test", "0", "--out", str(out)]
+    command += ["--n-test", str(cost["evaluate"]), "--curve-test", "0"]
     command += ["--record-every", str(cost["record"])]
     command += ["--checkpoint-every", str(cost["examples"])]
-    if args.data_dir is not None:
-        command += ["--data-dir", str(args.data_dir)]
-    if args.no_progress:
-        command.append("--no-progress")
     if not (out / "metrics.json").exists():
         single["main"](command)
     metrics = json.loads((out / "metrics.json").read_text())
