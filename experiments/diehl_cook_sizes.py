@@ -27,10 +27,11 @@ time per run, the paper's epochs and MNIST accuracy), ``curves.csv`` (every curv
 point of every run), ``sizes.md`` and ``figures/learning_curves.png`` / ``.svg`` and
 ``figures/accuracy_vs_size.png`` / ``.svg``.
 
-Run ``python experiments/diehl_cook_sizes.py`` (a day on one core: N = 100 about 20
-minutes per seed, N = 400 about 2 hours per seed for 3 epochs, N = 1600 about 2.5
-hours per epoch); ``--report`` only gathers the runs that finished; ``--quick`` is a
-smoke-size run on the digits (a minute).
+Run ``python experiments/diehl_cook_sizes.py`` (measured on one core of a 2-core
+machine: N = 100 about 27 minutes per seed, N = 400 1.35 hours per seed for 3 epochs,
+N = 1600 1.8 hours per epoch, labelling and testing included); ``--report`` only
+gathers the runs that finished; ``--quick`` is a smoke-size run on the digits (a
+minute).
 """
 
 from __future__ import annotations
